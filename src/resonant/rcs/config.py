@@ -116,7 +116,7 @@ class RCSConfig:
     q_max: int = param(16, "max bonds per carrier (column cap q)", "count", 1, None, integer=True,
                        paper="§8.3.4")
     # --- compute reductions (§8.3) -----------------------------------------------------------
-    r_arch: int = param(10, "structure (statistics, mitosis, metabolism, recruitment, nucleation) every "
+    r_arch: int = param(20, "structure (statistics, mitosis, metabolism, recruitment, nucleation) every "
                         "r_arch steps", "steps", 1, None, integer=True, paper="§8.3.2")
     r_bond: int = param(1, "bonds updated every r_bond steps (with step r_bond·Δt)", "steps", 1, None,
                         integer=True, paper="§8.3.2")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import torch
 
 from resonant.core.phases import TWO_PI
 from resonant.rcs.engine import SUMMARY_COLUMNS, Engine, Observation
@@ -41,23 +42,35 @@ class StreamRecorder:
     def add_rows(self, rows: Sequence[Sequence[float]]) -> None:
         self._rows.extend(rows)
 
-    def wants_observation(self, step: int, t: float) -> bool:
-        return (self.trace_window[0] <= t < self.trace_window[1]) or t >= self._next_snapshot - 1e-9
+    def next_observation_step(self, step: int, dt: float) -> int | None:
+        a, b = (int(math.ceil(x / dt - 1e-9)) for x in self.trace_window)
+        nxt = int(math.ceil(self._next_snapshot / dt - 1e-9))
+        in_window = step if a <= step < b else (a if step < a else None)
+        cands = [x for x in (in_window, max(nxt, step)) if x is not None]
+        return min(cands) if cands else None
+
+    def wants_full_observation(self, step: int, dt: float) -> bool:
+        return step * dt >= self._next_snapshot - 1e-9
+
+    def add_trace(self, t: float, trace: dict[str, torch.Tensor]) -> None:
+        """Gate, composite drive and energy of every carrier at time t (RCS Fig. 2)."""
+        if not (self.trace_window[0] <= t < self.trace_window[1]):
+            return
+        ids = trace["car_id"].tolist()
+        gate, drive, energy = (trace[k].tolist() for k in ("gate", "drive", "energy"))
+        for cid, g, d, e in zip(ids, gate, drive, energy, strict=True):
+            tr = self._traces.setdefault(cid, {"t": [], "gate": [], "drive": [], "captured": [], "energy": []})
+            tr["t"].append(t)
+            tr["gate"].append(g)
+            tr["drive"].append(d)
+            tr["captured"].append(g * d)
+            tr["energy"].append(e)
 
     def add_observation(self, obs: Observation) -> None:
-        t = obs.t
-        if self.trace_window[0] <= t < self.trace_window[1] and obs.M:
-            # the composite (ungated, tuned) drive as a waveform, and the part the open gate lets through
-            proj = obs.drive.real  # lab-frame composite drive Re Σ T P z: its apex should sit in the gate
-            for k, cid in enumerate(obs.car_id.tolist()):
-                tr = self._traces.setdefault(cid, {"t": [], "gate": [], "drive": [], "captured": [], "energy": []})
-                g = float(obs.gate[k])
-                tr["t"].append(t)
-                tr["gate"].append(g)
-                tr["drive"].append(float(proj[k]))
-                tr["captured"].append(g * float(proj[k]))
-                tr["energy"].append(float(obs.energy[k]))
-        if t >= self._next_snapshot - 1e-9:
+        """A full §7.2 observation: used for the P snapshot (and the trace when inside the window)."""
+        self.add_trace(obs.t, {"car_id": obs.car_id, "gate": obs.gate, "drive": obs.drive.real,
+                               "energy": obs.energy})
+        if obs.t >= self._next_snapshot - 1e-9:
             self._next_snapshot += self.snapshot_every
             if self._best_snapshot is None or obs.nnz > np.count_nonzero(self._best_snapshot.P):
                 self._best_snapshot = presence_snapshot(obs)

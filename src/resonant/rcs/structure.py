@@ -214,6 +214,9 @@ def recruit(state: RCSState, cfg: RCSConfig, t: float) -> int:
     if N == 0 or M == 0:
         return 0
     row, col = degrees(state)
+    free = (row < cfg.d_max) & (state.t_end > t)
+    if not bool(free.any()):
+        return 0
     order = torch.argsort(state.omega_k)
     oms = state.omega_k[order]
     pos = torch.searchsorted(oms, state.omega)
@@ -225,10 +228,7 @@ def recruit(state: RCSState, cfg: RCSConfig, t: float) -> int:
     dist = torch.minimum(dl, dr)
     psi = torch.angle(state.c)
     in_gate = wrap_pi(state.phi - psi[k]).abs() < 0.5 * state.W[k]
-    ok = (
-        (row < cfg.d_max) & (state.t_end > t) & (dist <= TWO_PI * cfg.recruit_bandwidth_hz) & in_gate
-        & (col[k] < cfg.q_max)
-    )
+    ok = free & (dist <= TWO_PI * cfg.recruit_bandwidth_hz) & in_gate & (col[k] < cfg.q_max)
     if not bool(ok.any()):
         return 0
     i = torch.nonzero(ok).squeeze(1)
