@@ -127,7 +127,7 @@ def bond_capture(c_e: torch.Tensor, A_i: torch.Tensor, cos_phi: torch.Tensor, si
     an aligned, driven oscillator holds its bond at P* = 1 − 2λ/(αA) while a drifting one (mean
     in-gate capture 1/2π instead of 1/2) decays and snaps. A carrier at c = 0 captures nothing.
     """
-    r = torch.sqrt(c_e.real * c_e.real + c_e.imag * c_e.imag)
+    r = c_e.abs()
     dot = c_e.real * cos_phi + c_e.imag * sin_phi
     return torch.where(r > 0, A_i * dot / r.clamp_min(torch.finfo(r.dtype).tiny), 0.0)
 
@@ -255,9 +255,10 @@ def carrier_energy_bound(U_max: float, gamma: float, beta: float) -> float:
     """
     if beta == 0:
         return U_max / gamma
-    # Cardano for β r³ + γ r − U = 0 (one real root since γ, β > 0).
-    p, q = gamma / beta, -U_max / beta
-    disc = math.sqrt((q / 2) ** 2 + (p / 3) ** 3)
-    return math.copysign(abs(-q / 2 + disc) ** (1 / 3), -q / 2 + disc) + math.copysign(
-        abs(-q / 2 - disc) ** (1 / 3), -q / 2 - disc
-    )
+    # Stable closed form of the one real root (no Cardano cancellation), then Newton polishing.
+    scale = 2.0 * math.sqrt(gamma / (3.0 * beta))
+    r = scale * math.sinh(math.asinh(1.5 * U_max / gamma * math.sqrt(3.0 * beta / gamma)) / 3.0)
+    for _ in range(3):
+        f = gamma * r + beta * r**3 - U_max
+        r -= f / (gamma + 3.0 * beta * r * r)
+    return r

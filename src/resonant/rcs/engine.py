@@ -221,6 +221,51 @@ class Engine:
         )
         self.counters["arrivals"] += len(signals)
 
+    def seed_carrier(
+        self, omega_k: float, phase: float = 0.0, energy: float | None = None, bonds: dict[int, float] | None = None
+    ) -> int:
+        """Place a carrier by hand (for experiments and tests; the stream itself uses nucleation).
+
+        Args:
+            omega_k: intrinsic angular frequency (rad/s).
+            phase: carrier phase ψ_k (rad, lab frame).
+            energy: |c_k| (defaults to ``config.c_birth``).
+            bonds: {oscillator id: P_ik} bonds to create (P in (0, P_max]).
+        Returns the new carrier's id.
+        """
+        cfg, s = self.config, self.state
+        for name, v in (("omega_k", omega_k), ("phase", phase)):
+            if not math.isfinite(v):
+                raise ValueError(f"{name} must be finite, got {v!r}")
+        energy = cfg.c_birth if energy is None else energy
+        if not (math.isfinite(energy) and energy >= 0):
+            raise ValueError(f"energy must be finite and >= 0, got {energy!r}")
+        bonds = bonds or {}
+        ids = s.osc_id.tolist()
+        rows = []
+        for oid, p in bonds.items():
+            if oid not in ids:
+                raise ValueError(f"bonds refers to unknown oscillator id {oid!r}")
+            if not (0 < p <= cfg.P_max):
+                raise ValueError(f"bond strength for oscillator {oid} must be in (0, P_max={cfg.P_max}], got {p!r}")
+            rows.append(ids.index(oid))
+        opts = dict(dtype=self.dtype, device=self.device)
+        one = torch.ones(1, **opts)
+        t = self.t
+        psi = phase - self._frame_phase(t)
+        cid = s.append_carriers(
+            c=torch.polar(one * energy, one * psi), omega_k=one * omega_k, W=one * cfg.W_init, I_ema=one * 0.0,
+            D=one * 0.0, D_ema=one * 1.0, unstable_ema=one * 0.0, low_time=one * 0.0, birth_time=one * t,
+            refractory_until=one * t, u_abs_acc=one * 0.0,
+        )
+        if rows:
+            k = s.M - 1
+            s.append_edges(torch.tensor(rows, dtype=torch.int64, device=self.device),
+                           torch.full((len(rows),), k, dtype=torch.int64, device=self.device),
+                           torch.tensor(list(bonds.values()), **opts))
+        self._cache_valid = False
+        return int(cid[0])
+
     # ------------------------------------------------------------------ the step
     def _refresh_cache(self) -> None:
         cfg, s = self.config, self.state
@@ -502,7 +547,7 @@ class Engine:
 
     def summary_row(self) -> list[float]:
         """The per-step metrics of §10.1 as a row in :data:`SUMMARY_COLUMNS` order (read-only)."""
-        with torch.inference_mode():
+        with torch.no_grad():  # outputs are ordinary tensors the caller may modify
             s, cfg = self.state, self.config
             R = global_order_parameter(s.phi)
             if s.M:
@@ -542,7 +587,7 @@ class Engine:
 
         What the gate-capture figure (RCS Fig. 2) needs every step, without the full :meth:`observe`.
         """
-        with torch.inference_mode():
+        with torch.no_grad():  # outputs are ordinary tensors the caller may modify
             s = self.state
             theta = self._frame_phase(self.t)
             psi = torch.angle(s.c)
@@ -554,7 +599,7 @@ class Engine:
 
     def observe(self) -> Observation:
         """The canonical observation of §7.2 (copies; never changes the engine, §7.1)."""
-        with torch.inference_mode():
+        with torch.no_grad():  # outputs are ordinary tensors the caller may modify
             s, cfg = self.state, self.config
             N, M = s.N, s.M
             theta = self._frame_phase(self.t)

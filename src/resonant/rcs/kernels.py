@@ -85,7 +85,7 @@ def _advance_block(
             ci = c[k].imag
             psi[k] = math.atan2(ci, cr)
             G[k] = 1.0 if (cr * ct - ci * st) >= 0.0 else 0.0
-            r = math.sqrt(cr * cr + ci * ci)
+            r = abs(c[k])
             if r > 0.0:
                 chr_[k] = cr / r
                 chi[k] = ci / r
