@@ -30,6 +30,7 @@ def _progress_bar(description: str) -> Progress:
 def stream(
     seconds: Annotated[float, typer.Option(min=0.0, help="simulated seconds")] = 60.0,
     seed: Annotated[int, typer.Option(min=0, help="seed of the stream and the engine")] = 0,
+    n_seeds: Annotated[int, typer.Option(min=1, help="run seeds seed … seed+n_seeds−1 and add a summary")] = 1,
     dt: Annotated[float, typer.Option(help="integration step (s), in (0, 1]")] = 0.005,
     out: Annotated[Path, typer.Option(help="output folder")] = Path("stream-report"),
     device: Annotated[str, typer.Option(help="cpu or cuda")] = "cpu",
@@ -52,20 +53,42 @@ def stream(
         if config is not None:
             if not config.is_file():
                 raise typer.BadParameter(f"config file not found: {config}", param_hint="--config")
-            overrides = json.loads(config.read_text())
+            try:
+                overrides = json.loads(config.read_text())
+            except json.JSONDecodeError as exc:
+                raise typer.BadParameter(f"{config} is not valid JSON: {exc}", param_hint="--config") from exc
+            if not isinstance(overrides, dict):
+                raise typer.BadParameter(f"{config} must hold a JSON object of RCSConfig fields",
+                                         param_hint="--config")
         cfg = RCSConfig.from_dict({**RCSConfig().to_dict(), **overrides, "dt": dt})
     except ConfigError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    with _progress_bar(f"stream seed={seed}") as bar:
-        task = bar.add_task("run", total=int(round(seconds / dt)))
-        record = run_stream(seconds=seconds, seed=seed, dt=dt, config=cfg, device=device,
-                            progress=lambda done, total: bar.update(task, completed=done, total=total),
-                            checkpoint=checkpoint, resume=resume)
-    paths = write_stream_report(record, out, paper_reference=PAPER_TABLE_1)
+    if resume and checkpoint is None:
+        raise typer.BadParameter("--resume needs --checkpoint FILE", param_hint="--resume")
+    if n_seeds > 1 and checkpoint is not None:
+        raise typer.BadParameter("--checkpoint works with a single seed", param_hint="--n-seeds")
+    records = []
+    for sd in range(seed, seed + n_seeds):
+        with _progress_bar(f"stream seed={sd}") as bar:
+            task = bar.add_task("run", total=int(round(seconds / dt)))
+            try:
+                records.append(run_stream(
+                    seconds=seconds, seed=sd, dt=dt, config=cfg, device=device,
+                    progress=lambda done, total, task=task, bar=bar: bar.update(task, completed=done, total=total),
+                    checkpoint=checkpoint, resume=resume))
+            except ValueError as exc:  # e.g. a checkpoint made with another seed or config
+                raise typer.BadParameter(str(exc)) from exc
+    paths = write_stream_report(records[0] if n_seeds == 1 else records, out, paper_reference=PAPER_TABLE_1)
     metrics = json.loads(Path(paths["metrics"]).read_text())
-    console.print(f"[green]wrote[/green] {out}/report.md  (N̄={metrics['mean_N']:.2f}, M̄={metrics['mean_M']:.2f}, "
-                  f"mitoses={metrics['mitoses']}, dissolutions={metrics['dissolutions']}, "
-                  f"wall={metrics['wall_seconds']:.2f} s)")
+    if n_seeds == 1:
+        def fmt(v: object) -> str:
+            return f"{v:.2f}" if isinstance(v, (int, float)) else "n/a"
+
+        console.print(f"[green]wrote[/green] {out}/report.md  (N̄={fmt(metrics['mean_N'])}, "
+                      f"M̄={fmt(metrics['mean_M'])}, mitoses={metrics['mitoses']}, "
+                      f"dissolutions={metrics['dissolutions']}, wall={fmt(metrics['wall_seconds'])} s)")
+    else:
+        console.print(f"[green]wrote[/green] {out}/report.md and {n_seeds} seed folders")
 
 
 def main() -> None:

@@ -42,6 +42,10 @@ def run_stream(
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if resume and ckpt is not None and ckpt.is_file():
         engine = Engine.load(ckpt, device=device)
+        if engine.seed != seed or engine.config != cfg:
+            diff = sorted(k for k, v in cfg.to_dict().items() if engine.config.to_dict()[k] != v)
+            raise ValueError(f"checkpoint {str(ckpt)!r} was made with seed={engine.seed} and a config differing in "
+                             f"{diff or 'nothing'}; resume with the same seed, dt and config (asked: seed={seed})")
     else:
         engine = Engine(cfg, device=device, seed=seed)
     recorder = StreamRecorder(seconds)

@@ -66,19 +66,21 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 class Recorder(Protocol):
     """A consumer of engine measurements (see :class:`resonant.rcs.metrics.StreamRecorder`)."""
 
-    def add_rows(self, rows: Sequence[Sequence[float]]) -> None: ...
+    #: (t_start, t_end) in seconds during which per-step carrier traces are wanted, or None.
+    trace_window: tuple[float, float] | None
+
+    def add_rows(self, rows: np.ndarray) -> None:
+        """Per-step summary rows (columns :data:`SUMMARY_COLUMNS`)."""
+
+    def add_traces(self, t: np.ndarray, car_id: np.ndarray, gate: np.ndarray, drive: np.ndarray,
+                   energy: np.ndarray) -> None:
+        """Per-step carrier traces of a block: t (k,), car_id (M,), gate/drive/energy (k, M)."""
 
     def next_observation_step(self, step: int, dt: float) -> int | None:
-        """The first step index ≥ ``step`` after which an observation is wanted (None: never)."""
-        ...
+        """The first step index ≥ ``step`` after which a full :meth:`Engine.observe` is wanted (None: never)."""
 
-    def wants_full_observation(self, step: int, dt: float) -> bool:
-        """Whether the observation wanted at ``step`` is a full :meth:`Engine.observe` (else a carrier trace)."""
-        ...
-
-    def add_trace(self, t: float, trace: dict[str, torch.Tensor]) -> None: ...
-
-    def add_observation(self, obs: Observation) -> None: ...
+    def add_observation(self, obs: Observation) -> None:
+        """A full observation at a step it asked for."""
 
 
 @dataclass(frozen=True)
@@ -445,6 +447,7 @@ class Engine:
         chunk = max(1.0, 50 * dt)
         start_step = self.state.step
         last_report = start_step
+        window = recorder.trace_window if recorder is not None else None
         while self.state.step < end_step:
             step = self.state.step
             t0, t1 = step * dt, (step + 1) * dt
@@ -458,60 +461,80 @@ class Engine:
                 sig = pending.pop(0)
                 if sig.onset >= t0 - 1e-12:
                     arriving.append(sig)
-            # the block runs until the next arrival, structure step, observation or the end
+            # the block runs until the next arrival, observation, trace-window edge or the end
             stop = end_step
             if pending:
                 stop = min(stop, max(step + 1, int(math.floor(pending[0].onset / dt + 1e-9))))
             if fetched_until < stop * dt:
                 stop = min(stop, max(step + 1, int(math.floor(fetched_until / dt))))
+            trace = False
             if recorder is not None:
                 want = recorder.next_observation_step(step + 1, dt)
                 if want is not None:
                     stop = min(stop, max(step + 1, want))
-            rows = self.advance(stop - step, arriving, record=recorder is not None)
+                if window is not None:
+                    a, b = (int(math.ceil(x / dt - 1e-9)) for x in window)
+                    trace = a <= step + 1 <= b
+                    for edge in (a - 1, b):
+                        if step < edge < stop:
+                            stop = edge
+            rows, traces = self.advance(stop - step, arriving, record=recorder is not None, trace=trace,
+                                        _with_traces=True)
             if recorder is not None:
                 recorder.add_rows(rows)
-                want = recorder.next_observation_step(self.state.step, dt)
-                if want == self.state.step:
-                    if recorder.wants_full_observation(self.state.step, dt):
-                        recorder.add_observation(self.observe())
-                    else:
-                        recorder.add_trace(self.t, self.carrier_trace())
+                for tr in traces:
+                    recorder.add_traces(*tr)
+                if recorder.next_observation_step(self.state.step, dt) == self.state.step:
+                    recorder.add_observation(self.observe())
             if progress is not None and (self.state.step - last_report >= 200 or self.state.step == end_step):
                 last_report = self.state.step
                 progress(self.state.step - start_step, n_steps)
 
-    def advance(self, n_steps: int, signals: Sequence[Signal] = (), record: bool = False) -> list[list[float]]:
-        """Advance ``n_steps`` steps, admitting ``signals`` at the first; return per-step summary rows if ``record``.
+    def advance(
+        self, n_steps: int, signals: Sequence[Signal] = (), record: bool = False, trace: bool = False,
+        _with_traces: bool = False,
+    ) -> Any:
+        """Advance ``n_steps`` steps, admitting ``signals`` at the first.
 
-        Structure events run at every multiple of r_arch as in :meth:`step`. With the numba backend,
-        the fast dynamics between structure steps run in one fused kernel call.
+        Returns the per-step summary rows (an array with :data:`SUMMARY_COLUMNS`, recorded after each
+        step's dynamics and before its structure step) if ``record``, else an empty array. With
+        ``trace``, per-step carrier traces (t, car_id, gate, drive, energy) are also collected
+        (returned as a second value when ``_with_traces``). Structure events run at every multiple of
+        r_arch steps. With the numba backend, the fast dynamics between structure steps run in one
+        fused kernel call.
         """
-        rows: list[list[float]] = []
-        if n_steps <= 0:
-            return rows
+        rows: list[np.ndarray] = []
+        traces: list[tuple[np.ndarray, ...]] = []
         with torch.inference_mode():
-            if self.backend == "torch":
+            if n_steps > 0 and self.backend == "torch":
                 for j in range(n_steps):
                     self._step(signals if j == 0 else ())
-                    if record:  # recorded after the dynamics, before the structure step
-                        rows.append(self.summary_row())
+                    if record:
+                        rows.append(np.asarray([self.summary_row()]))
+                    if trace:
+                        tr = self.carrier_trace()
+                        traces.append((np.array([self.t]), tr["car_id"].numpy(), tr["gate"].numpy()[None],
+                                       tr["drive"].numpy()[None], tr["energy"].numpy()[None]))
                     if self.state.step % self.config.r_arch == 0:
                         self._structure()
-                return rows
-            if signals:
-                self.admit(signals)
-                self._cache_valid = False
-            end = self.state.step + n_steps
-            while self.state.step < end:
-                r_arch = self.config.r_arch
-                k = min(end - self.state.step, r_arch - self.state.step % r_arch)
-                rows.extend(self._fast_block(k, record))
-                if self.state.step % r_arch == 0:
-                    self._structure()
-        return rows
+            elif n_steps > 0:
+                if signals:
+                    self.admit(signals)
+                    self._cache_valid = False
+                end = self.state.step + n_steps
+                while self.state.step < end:
+                    r_arch = self.config.r_arch
+                    k = min(end - self.state.step, r_arch - self.state.step % r_arch)
+                    block, tr = self._fast_block(k, record, trace)
+                    rows.append(block)
+                    if tr is not None:
+                        traces.append(tr)
+                    if self.state.step % r_arch == 0:
+                        self._structure()
+        out = np.concatenate(rows) if rows else np.zeros((0, len(SUMMARY_COLUMNS)))
+        return (out, traces) if _with_traces else out
 
-    def _fast_block(self, k: int, record: bool) -> list[list[float]]:
+    def _fast_block(self, k: int, record: bool, trace: bool = False) -> tuple[np.ndarray, tuple | None]:
         """k steps of the fast dynamics in the fused kernel (no structure step inside)."""
         cfg, s = self.config, self.state
         if not self._cache_valid:
@@ -522,16 +545,23 @@ class Engine:
             noise = torch.stack([sd * torch.randn(s.N, generator=self.generator, dtype=self.dtype)
                                  for _ in range(k)]).numpy() if s.N else np.zeros((k, 0))
         out = np.empty((k, len(kernels.KERNEL_SUMMARY)))
+        trace_out = np.zeros((k, s.M, 3)) if trace else np.zeros((0, 0, 3))
+        step0 = s.step
         n_snaps, err, err_step = kernels.advance_block(
             k, s.step, cfg.dt, *self._np,
             cfg.gamma, cfg.beta, cfg.kappa, cfg.alpha_A, cfg.rho_A, cfg.A_baseline, cfg.amplitude_model == "cubic",
             cfg.carrier_integrator == "euler", cfg.quasi_steady,
             cfg.alpha_p, cfg.lambda_p, cfg.tau_p, cfg.P_max, cfg.eps_snap, cfg.r_bond,
-            float(cfg.rotating_frame_omega or 0.0), noise, cfg.M_active_threshold, self._delta, cfg.check_finite, out,
+            float(cfg.rotating_frame_omega or 0.0), noise, cfg.M_active_threshold, self._delta, cfg.check_finite,
+            out, record, trace_out,
         )
         if err != kernels.ERR_NONE:
             raise NumericalInstabilityError(kernels.ERR_NAMES[err], int(err_step) + 1,
                                             f"at t={(int(err_step) + 1) * cfg.dt:.4f} s (numba backend)")
+        tr = None
+        if trace:
+            t = (step0 + 1 + np.arange(k)) * cfg.dt
+            tr = (t, s.car_id.numpy().copy(), trace_out[:, :, 0], trace_out[:, :, 1], trace_out[:, :, 2])
         snaps0 = self.counters["snaps"]
         if n_snaps:
             s.keep_edges(s.P > 0)
@@ -540,10 +570,14 @@ class Engine:
         s.step += k
         self._steps_in_block += k
         if not record:
-            return []
+            return np.zeros((0, len(SUMMARY_COLUMNS))), tr
         c = self.counters
-        fixed = [c["births"], c["nucleations"], c["mitoses"], c["dissolutions"]]
-        return [[*r[:10], *fixed, snaps0 + r[10], c["recruitments"]] for r in out.tolist()]
+        full = np.empty((k, len(SUMMARY_COLUMNS)))
+        full[:, :10] = out[:, :10]
+        full[:, 10:14] = (c["births"], c["nucleations"], c["mitoses"], c["dissolutions"])
+        full[:, 14] = snaps0 + out[:, 10]
+        full[:, 15] = c["recruitments"]
+        return full, tr
 
     def summary_row(self) -> list[float]:
         """The per-step metrics of §10.1 as a row in :data:`SUMMARY_COLUMNS` order (read-only)."""

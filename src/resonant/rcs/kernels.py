@@ -49,7 +49,7 @@ def _advance_block(
     gamma, beta, kappa, alpha_A, rho_A, A0, amp_cubic, integrator_euler, quasi_steady,
     alpha_p, lambda_p, tau_p, P_max, eps_snap, r_bond,
     frame_omega, noise, M_active_thr, delta, check_finite,
-    out,
+    out, summarize, trace_out,
 ):  # pragma: no cover - compiled; covered through the engine tests
     N = phi.shape[0]
     M = c.shape[0]
@@ -183,6 +183,8 @@ def _advance_block(
                 if not math.isfinite(P[e]):
                     return snaps, ERR_P, step
         # --- summary row (after the step) ------------------------------------------------------
+        if not summarize:
+            continue
         sr = 0.0
         si = 0.0
         for i in range(N):
@@ -230,6 +232,23 @@ def _advance_block(
         out[j, 8] = e_max
         out[j, 9] = ratio
         out[j, 10] = snaps
+        if trace_out.shape[0] > 0:
+            # gate, lab-frame composite drive Re Σ T P A e^{i(φ+Θ)} and energy of each carrier after the step
+            th1 = np.fmod(frame_omega * ((step + 1) * dt), two_pi) if frame_omega != 0.0 else 0.0
+            for k in range(M):
+                dr[k] = 0.0
+                psi[k] = math.atan2(c[k].imag, c[k].real)
+                trace_out[j, k, 0] = 1.0 if (c[k].real * math.cos(th1) - c[k].imag * math.sin(th1)) >= 0.0 else 0.0
+                trace_out[j, k, 2] = abs(c[k])
+            for e in range(E):
+                if P[e] > 0.0:
+                    i = osc[e]
+                    k = car[e]
+                    d = phi[i] - psi[k]
+                    d = d - two_pi * math.floor((d + math.pi) / two_pi)
+                    dr[k] += math.exp(-(d * d) * inv_sigma[k]) * P[e] * A[i] * math.cos(phi[i] + th1)
+            for k in range(M):
+                trace_out[j, k, 1] = dr[k]
     return snaps, ERR_NONE, step0 + n_steps
 
 

@@ -8,11 +8,9 @@ the report writer.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import torch
 
 from resonant.core.phases import TWO_PI
 from resonant.rcs.engine import SUMMARY_COLUMNS, Engine, Observation
@@ -33,43 +31,36 @@ class StreamRecorder:
         mid = 0.5 * self.seconds
         self.trace_window = (max(0.0, mid - 0.5 * trace_seconds), mid + 0.5 * trace_seconds)
         self.snapshot_every = snapshot_every
-        self._rows: list[Sequence[float]] = []
+        self._rows: list[np.ndarray] = []
         self._traces: dict[int, dict[str, list[float]]] = {}
         self._best_snapshot: PresenceSnapshot | None = None
         self._next_snapshot = snapshot_every
 
     # --- Recorder protocol --------------------------------------------------------------------
-    def add_rows(self, rows: Sequence[Sequence[float]]) -> None:
-        self._rows.extend(rows)
+    def add_rows(self, rows: np.ndarray) -> None:
+        if len(rows):
+            self._rows.append(np.asarray(rows, dtype=float))
 
     def next_observation_step(self, step: int, dt: float) -> int | None:
-        a, b = (int(math.ceil(x / dt - 1e-9)) for x in self.trace_window)
-        nxt = int(math.ceil(self._next_snapshot / dt - 1e-9))
-        in_window = step if a <= step < b else (a if step < a else None)
-        cands = [x for x in (in_window, max(nxt, step)) if x is not None]
-        return min(cands) if cands else None
+        return max(step, int(math.ceil(self._next_snapshot / dt - 1e-9)))
 
-    def wants_full_observation(self, step: int, dt: float) -> bool:
-        return step * dt >= self._next_snapshot - 1e-9
-
-    def add_trace(self, t: float, trace: dict[str, torch.Tensor]) -> None:
-        """Gate, composite drive and energy of every carrier at time t (RCS Fig. 2)."""
-        if not (self.trace_window[0] <= t < self.trace_window[1]):
+    def add_traces(self, t: np.ndarray, car_id: np.ndarray, gate: np.ndarray, drive: np.ndarray,
+                   energy: np.ndarray) -> None:
+        """Gate, composite drive and energy of every carrier over a block of steps (RCS Fig. 2)."""
+        inside = (t >= self.trace_window[0]) & (t < self.trace_window[1])
+        if not inside.any():
             return
-        ids = trace["car_id"].tolist()
-        gate, drive, energy = (trace[k].tolist() for k in ("gate", "drive", "energy"))
-        for cid, g, d, e in zip(ids, gate, drive, energy, strict=True):
+        for col, cid in enumerate(car_id.tolist()):
             tr = self._traces.setdefault(cid, {"t": [], "gate": [], "drive": [], "captured": [], "energy": []})
-            tr["t"].append(t)
-            tr["gate"].append(g)
-            tr["drive"].append(d)
-            tr["captured"].append(g * d)
-            tr["energy"].append(e)
+            g, d = gate[inside, col], drive[inside, col]
+            tr["t"].extend(t[inside].tolist())
+            tr["gate"].extend(g.tolist())
+            tr["drive"].extend(d.tolist())
+            tr["captured"].extend((g * d).tolist())
+            tr["energy"].extend(energy[inside, col].tolist())
 
     def add_observation(self, obs: Observation) -> None:
-        """A full §7.2 observation: used for the P snapshot (and the trace when inside the window)."""
-        self.add_trace(obs.t, {"car_id": obs.car_id, "gate": obs.gate, "drive": obs.drive.real,
-                               "energy": obs.energy})
+        """A full §7.2 observation: the P snapshot, keeping the one with most bonds."""
         if obs.t >= self._next_snapshot - 1e-9:
             self._next_snapshot += self.snapshot_every
             if self._best_snapshot is None or obs.nnz > np.count_nonzero(self._best_snapshot.P):
@@ -80,7 +71,7 @@ class StreamRecorder:
         """The time series (columns of :data:`~resonant.rcs.metrics_types.SERIES_COLUMNS`)."""
         if not self._rows:
             return {c: np.zeros(0) for c in (*SUMMARY_COLUMNS, "mean_degree", "L_comp")}
-        arr = np.asarray(self._rows, dtype=float)
+        arr = np.concatenate(self._rows)
         out = {c: arr[:, j] for j, c in enumerate(SUMMARY_COLUMNS)}
         N = out["N"]
         out["mean_degree"] = np.divide(out["nnz"], N, out=np.zeros_like(N), where=N > 0)

@@ -92,8 +92,18 @@ class SignalSource(Protocol):
 
 
 def _check_interval(t0: float, t1: float) -> None:
-    if not (math.isfinite(t0) and math.isfinite(t1)) or t1 < t0:
-        raise ValueError(f"invalid time interval [t0={t0!r}, t1={t1!r})")
+    if not (math.isfinite(t0) and math.isfinite(t1)) or t1 < t0 or t0 < 0:
+        raise ValueError(f"invalid time interval [t0={t0!r}, t1={t1!r}): need 0 <= t0 <= t1 < inf")
+
+
+def _check_number(name: str, value: object, low: float | None = None, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or (low is not None and (v <= low if positive else v < low)):
+        bound = "" if low is None else (f" > {low}" if positive else f" >= {low}")
+        raise ValueError(f"{name} must be finite{bound}, got {value!r}")
+    return v
 
 
 class _ChunkedSource:
@@ -146,14 +156,12 @@ class PaperStream(_ChunkedSource):
         amplitude: float = 1.0,
     ) -> None:
         super().__init__(seed)
-        if not (math.isfinite(rate) and rate >= 0):
-            raise ValueError(f"rate must be a finite rate >= 0 Hz, got {rate!r}")
+        _check_number("rate", rate, 0.0)
         if not (0 < f_range[0] <= f_range[1] and math.isfinite(f_range[1])):
             raise ValueError(f"f_range must satisfy 0 < low <= high < inf (Hz), got {f_range!r}")
         if not (0 < duration_range[0] <= duration_range[1] and math.isfinite(duration_range[1])):
             raise ValueError(f"duration_range must satisfy 0 < low <= high < inf (s), got {duration_range!r}")
-        if not (math.isfinite(amplitude) and amplitude >= 0):
-            raise ValueError(f"amplitude must be finite and >= 0, got {amplitude!r}")
+        _check_number("amplitude", amplitude, 0.0)
         self.rate, self.f_range, self.duration_range, self.amplitude = rate, f_range, duration_range, amplitude
 
     def _chunk_events(self, j: int, rng: np.random.Generator) -> list[Signal]:
@@ -202,14 +210,15 @@ class GroupedStream(_ChunkedSource):
         super().__init__(seed)
         if len(frequencies) == 0 or any(not (math.isfinite(f) and f > 0) for f in frequencies):
             raise ValueError(f"frequencies must be a non-empty list of positive Hz values, got {frequencies!r}")
-        if members < 1:
-            raise ValueError(f"members must be >= 1, got {members!r}")
-        if not (math.isfinite(rate) and rate >= 0):
-            raise ValueError(f"rate must be >= 0 Hz, got {rate!r}")
-        if not (0 <= freq_jitter < 1):
+        if isinstance(members, bool) or not isinstance(members, (int, np.integer)) or members < 1:
+            raise ValueError(f"members must be an int >= 1, got {members!r}")
+        _check_number("rate", rate, 0.0)
+        if not (0 <= _check_number("freq_jitter", freq_jitter, 0.0) < 1):
             raise ValueError(f"freq_jitter must be in [0, 1), got {freq_jitter!r}")
-        if not (0 < duration[0] <= duration[1]):
-            raise ValueError(f"duration must satisfy 0 < low <= high (s), got {duration!r}")
+        if not (0 < _check_number("duration[0]", duration[0]) <= _check_number("duration[1]", duration[1])):
+            raise ValueError(f"duration must satisfy 0 < low <= high < inf (s), got {duration!r}")
+        _check_number("phase_spread", phase_spread, 0.0)
+        _check_number("amplitude", amplitude, 0.0)
         self.frequencies = tuple(float(f) for f in frequencies)
         self.rate, self.members, self.duration = rate, int(members), duration
         self.freq_jitter, self.phase_spread, self.amplitude = freq_jitter, phase_spread, amplitude
@@ -259,18 +268,33 @@ class EventList:
         sigs = []
         for n, row in enumerate(rows):
             try:
-                kw = {k: float(v) for k, v in row.items() if k in ("onset", "frequency", "duration", "phase",
-                                                                   "amplitude")}
+                if not isinstance(row, dict):
+                    raise ValueError(f"expected an object with keys onset, frequency, duration, got {row!r}")
+                kw: dict[str, float | int] = {
+                    k: float(v) for k, v in row.items() if k in ("onset", "frequency", "duration", "phase", "amplitude")
+                }
                 if "label" in row and row["label"] not in ("", None):
-                    kw["label"] = int(row["label"])
-                sigs.append(Signal(**kw))
+                    lab = float(row["label"])
+                    if not lab.is_integer():
+                        raise ValueError(f"label must be an integer, got {row['label']!r}")
+                    kw["label"] = int(lab)
+                sigs.append(Signal(**kw))  # type: ignore[arg-type]
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"{path}: bad event in row {n}: {exc}") from exc
         return cls(sigs)
 
     def to_file(self, path: str | Path) -> None:
-        """Write the events as JSON."""
-        Path(path).write_text(json.dumps([asdict(s) for s in self.signals], indent=1))
+        """Write the events as CSV (``.csv``) or JSON (anything else); :meth:`from_file` reads both back."""
+        path = Path(path)
+        rows = [asdict(s) for s in self.signals]
+        if path.suffix.lower() == ".csv":
+            names = ["onset", "frequency", "duration", "phase", "amplitude", "label"]
+            with path.open("w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=names)
+                w.writeheader()
+                w.writerows(rows)
+        else:
+            path.write_text(json.dumps(rows, indent=1))
 
     def events(self, t0: float, t1: float) -> list[Signal]:
         _check_interval(t0, t1)
