@@ -21,10 +21,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from literal_port import run_literal  # noqa: E402
-
-from resonant.rcs import Engine, PaperStream  # noqa: E402
-from resonant.rcs.metrics import StreamRecorder  # noqa: E402
+from literal_port import run_literal
+from resonant.rcs import Engine, PaperStream
+from resonant.rcs.metrics import StreamRecorder
 
 
 def time_engine(seed: int, seconds: float, backend: str, record: bool) -> tuple[float, Engine]:

@@ -3,7 +3,7 @@ sparse presence products, integrators, phase accumulators, dither, bound monitor
 devices and checkpoints."""
 
 from resonant.core.accumulator import PhaseAccumulator, increment_from_frequency
-from resonant.core.checkpoint import atomic_save, load_checkpoint
+from resonant.core.checkpoint import atomic_save, atomic_write, load_checkpoint
 from resonant.core.coherence import (
     coherence,
     division_score,
@@ -29,6 +29,7 @@ __all__ = [
     "NumericalInstabilityError",
     "PhaseAccumulator",
     "atomic_save",
+    "atomic_write",
     "back_influence",
     "carrier_drive",
     "coherence",

@@ -513,8 +513,9 @@ class Engine:
                         rows.append(np.asarray([self.summary_row()]))
                     if trace:
                         tr = self.carrier_trace()
-                        traces.append((np.array([self.t]), tr["car_id"].numpy(), tr["gate"].numpy()[None],
-                                       tr["drive"].numpy()[None], tr["energy"].numpy()[None]))
+                        traces.append((np.array([self.t]), *(tr[k].cpu().numpy()[None] if k != "car_id" else
+                                                             tr[k].cpu().numpy() for k in ("car_id", "gate", "drive",
+                                                                                          "energy"))))
                     if self.state.step % self.config.r_arch == 0:
                         self._structure()
             elif n_steps > 0:

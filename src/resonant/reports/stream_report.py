@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from resonant.core.checkpoint import atomic_write
 from resonant.rcs.metrics_types import SERIES_COLUMNS, SERIES_UNITS, GateTrace, PresenceSnapshot, StreamRecord
 
 __all__ = ["TABLE1_COLUMNS", "compute_stream_metrics", "write_stream_report"]
@@ -71,17 +70,7 @@ JSONValue = Any
 
 def _atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp)`` on a temp file next to ``path``, then atomically move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        writer(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, writer)
 
 
 def _write_text(path: Path, text: str) -> Path:
