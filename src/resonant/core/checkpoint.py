@@ -43,7 +43,11 @@ def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -
 
 def atomic_save(obj: Any, path: str | os.PathLike[str]) -> Path:
     """torch.save ``obj`` to ``path`` atomically (see :func:`atomic_write`)."""
-    return atomic_write(path, lambda tmp: torch.save(obj, tmp))
+    def _write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            torch.save(obj, fh)
+
+    return atomic_write(path, _write)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> Any:

@@ -28,8 +28,13 @@ def gate(c: torch.Tensor) -> torch.Tensor:
 
 def tuning(phi_i: torch.Tensor, psi_k: torch.Tensor, W_k: torch.Tensor) -> torch.Tensor:
     """Tuning strength T_ik = exp(−Δφ_ik² / σ_k), σ_k = (W_k/2)², Δφ_ik = wrap(φ_i − ψ_k) ∈ [−π, π), RCS eq. (9)."""
+    return tuning_inv_sigma(phi_i, psi_k, 4.0 / (W_k * W_k))
+
+
+def tuning_inv_sigma(phi_i: torch.Tensor, psi_k: torch.Tensor, inv_sigma_k: torch.Tensor) -> torch.Tensor:
+    """Eq. (9) with 1/σ_k = 4/W_k² precomputed (the engine caches it between gate-width updates)."""
     d = wrap_pi(phi_i - psi_k)
-    return torch.exp(-(d * d) / (0.25 * W_k * W_k))
+    return torch.exp(-(d * d) * inv_sigma_k)
 
 
 def tuned_drive(

@@ -50,6 +50,8 @@ from resonant.rcs.dynamics import (
     soft_assignment,
     spectral_profile,
     tuned_drive,
+    tuning,
+    tuning_inv_sigma,
 )
 from resonant.rcs.state import RCSState
 from resonant.rcs.stream import Signal, SignalSource
@@ -310,9 +312,7 @@ class Engine:
             G = gate(s.c)
         if E:
             psi = torch.angle(s.c)
-            d = s.phi[osc] - psi[car]
-            d = d - TWO_PI * torch.floor((d + math.pi) / TWO_PI)  # wrap to [-π, π), eq. (9)
-            w = torch.exp(-(d * d) * self._inv_sigma[car]) * s.P  # T_ik P_ik
+            w = tuning_inv_sigma(s.phi[osc], psi[car], self._inv_sigma[car]) * s.P  # T_ik P_ik, eq. (9)
             z = torch.complex(s.A * cos_phi, s.A * sin_phi)
             drive = tuned_drive(w, z, osc, car, M)
         else:
@@ -625,10 +625,7 @@ class Engine:
         with torch.no_grad():  # outputs are ordinary tensors the caller may modify
             s = self.state
             theta = self._frame_phase(self.t)
-            psi = torch.angle(s.c)
-            d = s.phi[s.osc] - psi[s.car]
-            d = d - TWO_PI * torch.floor((d + math.pi) / TWO_PI)
-            w = torch.exp(-(d * d) * (4.0 / (s.W * s.W))[s.car]) * s.P
+            w = tuning(s.phi[s.osc], torch.angle(s.c)[s.car], s.W[s.car]) * s.P
             drive = tuned_drive(w, torch.polar(s.A, s.phi + theta), s.osc, s.car, s.M)
             return {"car_id": s.car_id.clone(), "gate": self._gate_now(), "drive": drive.real, "energy": s.c.abs()}
 
@@ -640,11 +637,7 @@ class Engine:
             theta = self._frame_phase(self.t)
             phi_lab = wrap_phase(s.phi + theta)
             c_lab = s.c * complex(math.cos(theta), math.sin(theta))
-            psi = torch.angle(s.c)
-            d = s.phi[s.osc] - psi[s.car]
-            d = d - TWO_PI * torch.floor((d + math.pi) / TWO_PI)
-            T = torch.exp(-(d * d) * (4.0 / (s.W * s.W))[s.car])
-            w = T * s.P
+            w = tuning(s.phi[s.osc], torch.angle(s.c)[s.car], s.W[s.car]) * s.P
             z = torch.polar(s.A, s.phi)
             drive = tuned_drive(w, z, s.osc, s.car, M) * complex(math.cos(theta), math.sin(theta))
             stats = carrier_statistics(s.P, s.A, s.phi, s.osc, s.car, M)
