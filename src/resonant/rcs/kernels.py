@@ -118,7 +118,7 @@ def _advance_block(
             gi[i] += w * c[k].imag
             if bond_step:
                 cap = A[i] * (chr_[k] * cosp[i] + chi[k] * sinp[i])
-                growth = alpha_p * G[k] * p * (cap if cap > 0.0 else 0.0)
+                growth = alpha_p * G[k] * p * max(cap, 0.0)
                 if finite_P:
                     growth *= 1.0 - p / P_max
                 pn = p + dtb * (growth - lambda_p * p)
