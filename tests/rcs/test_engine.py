@@ -120,8 +120,7 @@ def test_checkpoint_resume_is_bit_identical(tmp_path, backend):
     first = Engine(seed=1, backend=backend)
     first.run(PaperStream(1), 3.0)
     path = first.save(tmp_path / "run.ckpt")
-    resumed = Engine.load(path)
-    resumed.backend = backend
+    resumed = Engine.load(path, backend=backend)
     resumed.run(PaperStream(1), 3.0)
     _assert_same_state(straight, resumed)
     assert straight.lifetimes == resumed.lifetimes

@@ -683,9 +683,10 @@ class Engine:
         return atomic_save(self.state_dict(), path)
 
     @classmethod
-    def load(cls, path: str | Path, device: str | torch.device | None = None) -> Engine:
+    def load(cls, path: str | Path, device: str | torch.device | None = None, backend: str = "auto") -> Engine:
+        """An engine continuing a checkpoint written by :meth:`save` (bit-identically on the same backend)."""
         d = load_checkpoint(path)
         dtype = torch.float64 if d["dtype"] == "torch.float64" else torch.float32
-        eng = cls(RCSConfig.from_dict(d["config"]), device=device, dtype=dtype, seed=d["seed"])
+        eng = cls(RCSConfig.from_dict(d["config"]), device=device, dtype=dtype, seed=d["seed"], backend=backend)
         eng.load_state_dict(d)
         return eng
