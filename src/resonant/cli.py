@@ -91,6 +91,39 @@ def stream(
         console.print(f"[green]wrote[/green] {out}/report.md and {n_seeds} seed folders")
 
 
+ep_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                     help="Equilibrium propagation for natural-frequency learning (arXiv 2604.10272).")
+app.add_typer(ep_app, name="ep")
+
+
+@ep_app.command("verify")
+def ep_verify(
+    out: Annotated[Path, typer.Option(help="output folder (results.json, report.md, figures)")],
+    seed: Annotated[int, typer.Option(min=0, help="base seed: network N is random_network(N, seed=seed+N)")] = 0,
+    max_n: Annotated[int, typer.Option(min=6, help="largest network size of 6, 10, 15, 20, 50, 100, 200")] = 200,
+    threads: Annotated[int, typer.Option(min=1, help="torch intra-op threads")] = 1,
+) -> None:
+    """Check the gradient identity: EP, analytic, finite differences and autograd agree, per N; EP error vs β."""
+    import torch
+
+    from resonant.experiments.ep_verify import DEFAULT_NS, verify
+    from resonant.reports.ep_report import write_verify_report
+
+    torch.set_num_threads(threads)
+    Ns = tuple(n for n in DEFAULT_NS if n <= max_n)
+    with _progress_bar(f"ep verify N={','.join(map(str, Ns))} + β study") as bar:
+        task = bar.add_task("verify", total=len(Ns) + 1)
+        result = verify(Ns=Ns, seed=seed,
+                        progress=lambda done, total: bar.update(task, completed=done, total=total))
+    paths = write_verify_report(result, out)
+    summary = json.loads(Path(paths["results"]).read_text())["summary"]
+    console.print(f"[green]wrote[/green] {', '.join(str(p) for p in paths.values())}")
+    console.print(f"worst cosine {summary['min_cosine']:.16f} ({summary['min_cosine_route']}, "
+                  f"N={summary['min_cosine_N']}), max residual {summary['max_residual']:.1e}, "
+                  f"slopes {summary.get('slope_one_sided', float('nan')):.3f} / "
+                  f"{summary.get('slope_symmetric', float('nan')):.3f}, wall {summary['wall_seconds']:.1f} s")
+
+
 def main() -> None:
     app()
 

@@ -40,9 +40,9 @@ class Network:
     def __post_init__(self) -> None:
         self.omega = torch.as_tensor(self.omega, dtype=torch.float64)
         self.K = torch.as_tensor(self.K, dtype=torch.float64)
-        N = self.omega.shape[-1]
         if self.omega.ndim != 1:
             raise ValueError(f"omega must have shape (N,), got {tuple(self.omega.shape)}")
+        N = self.omega.shape[0]
         if self.K.shape != (N, N):
             raise ValueError(f"K must have shape ({N}, {N}), got {tuple(self.K.shape)}")
         if not torch.isfinite(self.K).all() or not torch.isfinite(self.omega).all():
@@ -140,7 +140,9 @@ def random_network(
 ) -> Network:
     """A connected random graph (Erdős–Rényi plus a random spanning path so it is connected)
     with K ~ U(k_range) on edges, ω ~ U(−omega_scale, omega_scale); the last ``n_out`` nodes are outputs.
-    The default edge probability gives a mean degree of about 4 (sparse, like the paper's networks)."""
+    The default p_edge = 3/(N − 1) is drawn for (i, j) and (j, i) and symmetrised by OR, so a pair is an edge
+    with probability ≈ 2·p_edge: with the spanning path, a mean degree of about 8 for large N (7.2 at N = 20,
+    8.0 at N = 200); sparse, E = O(N)."""
     if N < 2:
         raise ValueError(f"N must be >= 2, got {N}")
     if p_edge is None:

@@ -1,0 +1,1 @@
+"""Tests of :mod:`resonant.ep` (equilibrium propagation on Kuramoto networks)."""
