@@ -16,14 +16,22 @@ def phase_differences(theta: torch.Tensor) -> torch.Tensor:
     return theta.unsqueeze(-2) - theta.unsqueeze(-1)
 
 
+def sin_cos_differences(theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(sin(θ_j − θ_i), cos(θ_j − θ_i)) from N sines and cosines instead of N² (angle-difference identities)."""
+    c, s = torch.cos(theta), torch.sin(theta)
+    ci, si = c.unsqueeze(-1), s.unsqueeze(-1)
+    cj, sj = c.unsqueeze(-2), s.unsqueeze(-2)
+    return sj * ci - cj * si, cj * ci + sj * si
+
+
 def kuramoto_rhs(theta: torch.Tensor, omega: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     """ω_i + Σ_j K_ij sin(θ_j − θ_i)."""
-    return omega + (K * torch.sin(phase_differences(theta))).sum(-1)
+    return omega + (K * sin_cos_differences(theta)[0]).sum(-1)
 
 
 def coupling_laplacian(theta: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     """L = diag(Σ_j C_ij) − C with C_ij = K_ij cos(θ_j − θ_i) (so the Jacobian of the rhs is −L)."""
-    C = K * torch.cos(phase_differences(theta))
+    C = K * sin_cos_differences(theta)[1]
     C = C - torch.diag_embed(torch.diagonal(C, dim1=-2, dim2=-1))  # no self-coupling
     return torch.diag_embed(C.sum(-1)) - C
 

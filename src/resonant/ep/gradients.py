@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-from resonant.core.kuramoto import coupling_laplacian, phase_differences
+from resonant.core.kuramoto import coupling_laplacian, sin_cos_differences
 from resonant.ep.solver import EquilibriumResult, equilibrium_residual, solve_equilibrium
 
 
@@ -62,7 +62,7 @@ def analytic_gradients(
     g = torch.zeros_like(theta)
     g[..., red] = torch.linalg.solve(Lt, e[..., red].unsqueeze(-1)).squeeze(-1)
     g_omega = g - g.mean(-1, keepdim=True)
-    gK = torch.sin(phase_differences(theta)) * (g.unsqueeze(-1) - g.unsqueeze(-2))
+    gK = sin_cos_differences(theta)[0] * (g.unsqueeze(-1) - g.unsqueeze(-2))
     gK = torch.where(_edge_mask(K), gK, torch.zeros_like(gK))
     return Gradients(g_omega, gK)
 
@@ -70,6 +70,7 @@ def analytic_gradients(
 def ep_gradients(
     omega: torch.Tensor, K: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor, beta: float,
     pinned: int = 0, symmetric: bool = False, free: EquilibriumResult | None = None, tol: float = 1e-12,
+    eigenvalues: bool = True,
 ) -> tuple[Gradients, EquilibriumResult, EquilibriumResult]:
     """Two-phase equilibrium propagation.
 
@@ -81,18 +82,18 @@ def ep_gradients(
     if beta <= 0:
         raise ValueError(f"beta must be > 0, got {beta}")
     if free is None:
-        free = solve_equilibrium(omega, K, pinned=pinned, tol=tol)
+        free = solve_equilibrium(omega, K, pinned=pinned, tol=tol, eigenvalues=eigenvalues)
     plus = solve_equilibrium(omega, K, pinned=pinned, beta=beta, targets=targets, mask=mask, theta0=free.theta,
-                             tol=tol)
+                             tol=tol, eigenvalues=eigenvalues)
     if symmetric:
         lo = solve_equilibrium(omega, K, pinned=pinned, beta=-beta, targets=targets, mask=mask,
-                               theta0=free.theta, tol=tol)
+                               theta0=free.theta, tol=tol, eigenvalues=eigenvalues)
         a, b, denom = lo, plus, 2.0 * beta
     else:
         a, b, denom = free, plus, beta
     d = -(b.theta - a.theta) / denom
     g_omega = d - d.mean(-1, keepdim=True)
-    gK = (torch.cos(phase_differences(a.theta)) - torch.cos(phase_differences(b.theta))) / denom
+    gK = (sin_cos_differences(a.theta)[1] - sin_cos_differences(b.theta)[1]) / denom
     gK = torch.where(_edge_mask(K), gK, torch.zeros_like(gK))
     return Gradients(g_omega, gK), a, b
 
