@@ -124,6 +124,40 @@ def ep_verify(
                   f"{summary.get('slope_symmetric', float('nan')):.3f}, wall {summary['wall_seconds']:.1f} s")
 
 
+@ep_app.command("ablation")
+def ep_ablation(
+    out: Annotated[Path, typer.Option(help="output folder (results.json, report.md, figures)")],
+    data: Annotated[Path, typer.Option(help="CSV of vowel formants with columns vowel,F1,F2 (Hz)")],
+    seeds: Annotated[int, typer.Option(min=1, help="number of seeds (0 … seeds−1)")] = 100,
+    epochs: Annotated[int, typer.Option(min=0, help="epochs of online SGD")] = 150,
+    pair: Annotated[str, typer.Option(help="vowel pair, e.g. a,i or o,u")] = "a,i",
+    threads: Annotated[int, typer.Option(min=1, help="torch intra-op threads")] = 1,
+) -> None:
+    """The paper's ablation: ω-only vs K-only vs both, all seeds × conditions trained in one batch."""
+    import torch
+
+    from resonant.datasets import load_vowels
+    from resonant.ep.training import TrainConfig
+    from resonant.experiments.ep_ablation import ablation
+    from resonant.reports.ep_report import write_ablation_report
+
+    torch.set_num_threads(threads)
+    vowels = tuple(v.strip() for v in pair.split(","))
+    if len(vowels) != 2:
+        raise typer.BadParameter(f"pair must name two vowels like 'a,i', got {pair!r}", param_hint="--pair")
+    try:
+        dataset = load_vowels(data)
+    except (FileNotFoundError, ValueError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--data") from exc
+    with _progress_bar(f"ep ablation {seeds} seeds × 3 conditions") as bar:
+        task = bar.add_task("epochs", total=epochs)
+        result = ablation(dataset, pair=(vowels[0], vowels[1]), seeds=range(seeds), cfg=TrainConfig(epochs=epochs),
+                          eval_every=max(1, epochs // 15),
+                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+    paths = write_ablation_report(result, out)
+    console.print(f"[green]wrote[/green] {paths['report']} (wall {result['wall_seconds']:.1f} s)")
+
+
 def main() -> None:
     app()
 

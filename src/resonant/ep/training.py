@@ -108,20 +108,31 @@ def _with_inputs(omega: torch.Tensor, x: torch.Tensor, inputs: tuple[int, ...], 
     return om
 
 
+def _per_run(X: torch.Tensor, y: torch.Tensor, R: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Data shared by all runs (X (S, d), y (S,)) or one set per run (X (R, S, d), y (R, S)) → per-run views."""
+    if X.ndim == 2:
+        return X.unsqueeze(0).expand(R, *X.shape), y.unsqueeze(0).expand(R, *y.shape)
+    if X.ndim != 3 or X.shape[0] != R or y.shape != X.shape[:2]:
+        raise ValueError(f"X must be (S, d) or (R={R}, S, d) with y matching, got {tuple(X.shape)}, {tuple(y.shape)}")
+    return X, y
+
+
 def evaluate(runs: Runs, X: torch.Tensor, y: torch.Tensor, cfg: TrainConfig) -> dict[str, torch.Tensor]:
     """Mean loss, accuracy under both readouts and the fraction of samples with a stable equilibrium, per run.
 
-    X (S, n_in), y (S,): all runs × samples solved in one batch.
+    X (S, d) shared or (R, S, d) per run: all runs × samples are solved in one batch. A sample whose
+    equilibrium is not converged and stable counts as wrong.
     """
-    R, S = runs.R, X.shape[0]
-    om = _with_inputs(runs.omega.unsqueeze(1).expand(R, S, -1), X.unsqueeze(0).expand(R, S, -1), runs.inputs,
-                      cfg.input_scale)
+    R = runs.R
+    Xr, yr = _per_run(X, y, R)
+    S = Xr.shape[1]
+    om = _with_inputs(runs.omega.unsqueeze(1).expand(R, S, -1), Xr, runs.inputs, cfg.input_scale)
     res = solve_equilibrium(om, runs.K.unsqueeze(1), pinned=runs.pinned, eigenvalues=False)
-    t, m = targets_for(y.expand(R, S), runs.outputs, om.shape[-1], cfg.target)
+    t, m = targets_for(yr, runs.outputs, om.shape[-1], cfg.target)
     out = {"ok_fraction": res.ok.double().mean(-1), "loss": loss(res.theta, t, m).mean(-1)}
     for kind in READOUTS:
         pred = readout(res.theta, runs.outputs, kind, cfg.target)
-        out[f"acc_{kind}"] = ((pred == y.unsqueeze(0)) & res.ok).double().mean(-1)
+        out[f"acc_{kind}"] = ((pred == yr) & res.ok).double().mean(-1)
     return out
 
 
@@ -132,6 +143,7 @@ def train(
 ) -> Runs:
     """Online SGD by EP for all runs at once.
 
+    X (S, d) / y (S,) shared by all runs, or (R, S, d) / (R, S) with one split per run.
     ``orders`` (epochs, R, S) gives each run's sample order per epoch (shuffles are per seed).
     A step whose free or nudged equilibrium is not converged and stable is skipped for that run
     (counted in the history as ``skipped``), never applied.
@@ -140,12 +152,14 @@ def train(
     epochs, _, S = orders.shape
     if orders.shape[1] != R:
         raise ValueError(f"orders must be (epochs, R={R}, S), got {tuple(orders.shape)}")
+    Xr, yr = _per_run(X, y, R)
+    rows = torch.arange(R)
     upper = torch.triu(torch.ones(N, N, dtype=torch.bool), 1)
     for ep in range(epochs):
         skipped = torch.zeros(R, dtype=torch.long)
         for s in range(S):
             idx = orders[ep, :, s]
-            x, lab = X[idx], y[idx]
+            x, lab = Xr[rows, idx], yr[rows, idx]
             om = _with_inputs(runs.omega, x, runs.inputs, cfg.input_scale)
             t, m = targets_for(lab, runs.outputs, N, cfg.target)
             g, a, b = ep_gradients(om, runs.K, t, m, beta=cfg.beta, pinned=runs.pinned,

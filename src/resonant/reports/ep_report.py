@@ -292,3 +292,89 @@ def write_verify_report(result: dict[str, Any], out_dir: str | Path) -> dict[str
         writers.append(("fig_beta", lambda: _fig_beta(result["beta_study"], out / "fig_beta.png")))
     writers.append(("report", lambda: _write_text(out / "report.md", _report_md(result, summary))))
     return {key: write() for key, write in writers}
+
+
+# --------------------------------------------------------------------------------------------------
+# ablation report (omega-only vs K-only vs both)
+# --------------------------------------------------------------------------------------------------
+
+
+def _fmt(v: Any, spec: str = ".3f") -> str:
+    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
+
+
+def _ablation_md(result: dict[str, Any]) -> str:
+    cfg = result["config"]
+    lines = [
+        "# EP ablation: ω-only vs K-only vs both",
+        "",
+        f"Vowels {cfg['pair'][0]!s} vs {cfg['pair'][1]!s} from `{cfg['data']}`; {len(cfg['seeds'])} seeds × "
+        f"{len(cfg['conditions'])} conditions = {cfg['runs']} runs trained together (one batched equilibrium solve "
+        f"per online step); {cfg['epochs']} epochs of online SGD, lr {cfg['lr']}, β {cfg['beta']}; wall time "
+        f"{result['wall_seconds']:.1f} s. \"Converged\" = final train accuracy > 0.6 (the paper's definition), "
+        "under each readout: `paper` = argmax_o cos θ_o, `consistent` = the class whose target vector is nearest "
+        "(consistent with the loss). Test accuracies are on each seed's held-out 20 %.",
+        "",
+        "| condition | readout | converged / seeds | mean test acc (converged) | mean test acc (all) | "
+        "median test acc (all) | published converged | published acc (converged) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in result["records"]:
+        pub = r.get("published") or {}
+        lines.append(
+            f"| {r['condition']} | {r['readout']} | {r['converged']} / {r['n_seeds']} | "
+            f"{_fmt(r['mean_test_acc_converged'])} | {_fmt(r['mean_test_acc_all'])} | "
+            f"{_fmt(r['median_test_acc_all'])} | {pub.get('converged', '—')} / 100 | "
+            f"{_fmt(pub.get('mean_test_acc_converged'))} |")
+    if result.get("welch"):
+        lines += ["", "Welch t-test, converged test accuracies, ω-only vs K-only:", ""]
+        for kind, w in result["welch"].items():
+            lines.append(f"- readout `{kind}`: t = {w['t']:.3f}, p = {w['p']:.3g} (n = {w['n_omega']} vs {w['n_K']})")
+    lines += ["", "![test accuracy per condition](fig_ablation_acc.png)", "",
+              "![training curves](fig_ablation_curves.png)", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _fig_ablation_acc(result: dict[str, Any], path: Path) -> Path:
+    fig = _new_figure((8.0, 4.0))
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, kind in zip(axes, ("paper", "consistent"), strict=True):
+        recs = [r for r in result["records"] if r["readout"] == kind]
+        data = [r["test_acc"] for r in recs]
+        ax.boxplot(data, tick_labels=[r["condition"] for r in recs], showfliers=False)
+        for i, d in enumerate(data):
+            x = np.full(len(d), i + 1.0) + np.linspace(-0.15, 0.15, len(d))
+            ax.plot(x, d, ".", alpha=0.5, markersize=3)
+        ax.axhline(0.6, ls="--", lw=0.8, color="gray", label="convergence threshold (train)")
+        ax.set_title(f"readout: {kind}")
+        ax.set_xlabel("trained parameters")
+    axes[0].set_ylabel("test accuracy (fraction)")
+    axes[0].legend(loc="lower left", fontsize=8)
+    return _save_figure(fig, path)
+
+
+def _fig_ablation_curves(result: dict[str, Any], path: Path) -> Path:
+    fig = _new_figure((8.0, 4.0))
+    axes = fig.subplots(1, 2)
+    for c, cur in result["curves"].items():
+        axes[0].plot(cur["epoch"], cur["train_loss"], marker="o", ms=3, label=c)
+        for kind, ls in (("paper", "-"), ("consistent", "--")):
+            axes[1].plot(cur["epoch"], cur[f"train_acc_{kind}"], ls=ls, label=f"{c}, {kind}")
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("mean train loss")
+    axes[0].legend(fontsize=8)
+    axes[1].set_xlabel("epoch")
+    axes[1].set_ylabel("mean train accuracy (fraction)")
+    axes[1].legend(fontsize=7)
+    return _save_figure(fig, path)
+
+
+def write_ablation_report(result: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
+    """Write results.json, report.md and two figures for an ablation result (from experiments.ep_ablation)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"results": _write_text(out / "results.json", json.dumps(_jsonable(result), indent=1))}
+    paths["fig_acc"] = _fig_ablation_acc(result, out / "fig_ablation_acc.png")
+    paths["fig_curves"] = _fig_ablation_curves(result, out / "fig_ablation_curves.png")
+    paths["report"] = _write_text(out / "report.md", _ablation_md(result))
+    return paths

@@ -1,0 +1,117 @@
+"""The EP ablation of the paper: ω-only vs K-only vs both, many seeds, trained together in one batch.
+
+Protocol (method notes): layered 2+5+2 network per seed, the seed's 80/20 split of a vowel pair,
+online SGD for ``epochs`` epochs with the paper's constants (:class:`TrainConfig`), sample order
+shuffled per seed and epoch (identical across conditions of a seed). "Converged" = final train
+accuracy > 0.6, the paper's definition, evaluated under each readout. All seeds × conditions are
+one batch of runs (:func:`resonant.ep.training.train`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from scipy import stats
+
+from resonant.datasets.vowels import VowelData, vowel_task
+from resonant.ep.network import layered_network
+from resonant.ep.training import READOUTS, Runs, TrainConfig, train
+
+CONDITIONS = ("omega", "K", "both")
+
+#: Published numbers (method notes): converged seeds of 100 and mean converged test accuracy.
+PUBLISHED = {
+    "omega": {"converged": 47, "mean_test_acc_converged": 0.943},
+    "K": {"converged": 48, "mean_test_acc_converged": 0.823},
+}
+
+
+def learn_masks(condition: str, N: int, inputs: Sequence[int], K0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(learnable ω (N,), learnable edges (N, N)) for a condition: ω of hidden+output nodes, all edges, or both."""
+    if condition not in CONDITIONS:
+        raise ValueError(f"condition={condition!r} must be one of {CONDITIONS}")
+    lo = torch.zeros(N, dtype=torch.bool)
+    if condition in ("omega", "both"):
+        lo[:] = True
+        lo[list(inputs)] = False
+    lk = (K0 > 0) if condition in ("K", "both") else torch.zeros(N, N, dtype=torch.bool)
+    return lo, lk
+
+
+def ablation(
+    data: VowelData,
+    pair: tuple[str, str] = ("a", "i"),
+    seeds: Sequence[int] = tuple(range(100)),
+    conditions: Sequence[str] = CONDITIONS,
+    cfg: TrainConfig | None = None,
+    eval_every: int = 10,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Train every (condition, seed) run together and summarise per condition and readout."""
+    cfg = cfg or TrainConfig()
+    seeds = list(seeds)
+    nets, lo, lk, Xtr, ytr, Xte, yte, orders = [], [], [], [], [], [], [], []
+    tasks = {s: vowel_task(data, pair, seed=s) for s in seeds}
+    perms = {}
+    for s in seeds:
+        g = torch.Generator().manual_seed(10_000 + s)
+        S = tasks[s].X_train.shape[0]
+        perms[s] = torch.stack([torch.randperm(S, generator=g) for _ in range(cfg.epochs)])
+    for c in conditions:
+        for s in seeds:
+            net = layered_network(seed=s)
+            a, b = learn_masks(c, net.N, net.inputs, net.K)
+            nets.append(net)
+            lo.append(a)
+            lk.append(b)
+            t = tasks[s]
+            Xtr.append(t.X_train)
+            ytr.append(t.y_train)
+            Xte.append(t.X_test)
+            yte.append(t.y_test)
+            orders.append(perms[s])
+    runs = Runs.from_networks(nets, torch.stack(lo), torch.stack(lk))
+    start = time.perf_counter()
+    train(runs, torch.stack(Xtr), torch.stack(ytr), torch.stack(orders, dim=1), cfg, X_eval=torch.stack(Xte),
+          y_eval=torch.stack(yte), eval_every=eval_every, progress=progress)
+    wall = time.perf_counter() - start
+    final = runs.history[-1]
+    n = len(seeds)
+    records = []
+    curves: dict[str, Any] = {}
+    for ci, c in enumerate(conditions):
+        sl = slice(ci * n, (ci + 1) * n)
+        for kind in READOUTS:
+            train_acc = final[f"train_acc_{kind}"][sl].numpy()
+            test_acc = final[f"test_acc_{kind}"][sl].numpy()
+            conv = train_acc > 0.6
+            records.append(dict(
+                condition=c, readout=kind, n_seeds=n, converged=int(conv.sum()),
+                mean_test_acc_converged=float(test_acc[conv].mean()) if conv.any() else None,
+                mean_test_acc_all=float(test_acc.mean()), median_test_acc_all=float(np.median(test_acc)),
+                test_acc=test_acc.tolist(), train_acc=train_acc.tolist(), wall_seconds=wall,
+                published=PUBLISHED.get(c) if kind == "paper" else None,
+            ))
+        curves[c] = {
+            "epoch": [int(h["epoch"]) for h in runs.history if "train_loss" in h],
+            **{f"train_acc_{k}": [float(h[f"train_acc_{k}"][sl].mean()) for h in runs.history if "train_loss" in h]
+               for k in READOUTS},
+            "train_loss": [float(h["train_loss"][sl].mean()) for h in runs.history if "train_loss" in h],
+        }
+    welch = {}
+    if "omega" in conditions and "K" in conditions:
+        for kind in READOUTS:
+            a = next(r for r in records if r["condition"] == "omega" and r["readout"] == kind)
+            b = next(r for r in records if r["condition"] == "K" and r["readout"] == kind)
+            xa = np.array(a["test_acc"])[np.array(a["train_acc"]) > 0.6]
+            xb = np.array(b["test_acc"])[np.array(b["train_acc"]) > 0.6]
+            if len(xa) > 1 and len(xb) > 1:
+                res = stats.ttest_ind(xa, xb, equal_var=False)
+                welch[kind] = {"t": float(res.statistic), "p": float(res.pvalue), "n_omega": len(xa), "n_K": len(xb)}
+    return dict(records=records, curves=curves, welch=welch, wall_seconds=wall,
+                config=dict(pair=list(pair), seeds=seeds, conditions=list(conditions), epochs=cfg.epochs,
+                            lr=cfg.lr, beta=cfg.beta, data=data.source, runs=runs.R))

@@ -1,0 +1,92 @@
+"""Vowel loading, the binary tasks, and the batched ablation (tiny versions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from resonant.cli import app
+from resonant.datasets import load_vowels, vowel_task
+from resonant.ep.network import layered_network
+from resonant.ep.training import TrainConfig
+from resonant.experiments.ep_ablation import CONDITIONS, ablation, learn_masks
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "hillenbrand_vowels.csv"
+needs_data = pytest.mark.skipif(not DATA.is_file(), reason="shared vowel data not present")
+
+
+def _csv(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "v.csv"
+    p.write_text(text)
+    return p
+
+
+def test_missing_file_names_the_path_and_says_what_to_pass(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
+        load_vowels(tmp_path / "nope.csv")
+    with pytest.raises(FileNotFoundError, match="vowel,F1,F2"):
+        load_vowels(None)
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("vowel,F1\na,700\n", "missing column"),
+    ("vowel,F1,F2\na,700,x\n", "row 0"),
+    ("vowel,F1,F2\na,700,1200\ni,nan,2000\n", "row 1"),
+    ("vowel,F1,F2\na,-5,1200\n", "row 0"),
+    ("vowel,F1,F2\n", "no rows"),
+])
+def test_malformed_vowel_files_are_rejected(tmp_path, text, match):
+    with pytest.raises(ValueError, match=match):
+        load_vowels(_csv(tmp_path, text))
+
+
+def test_task_split_and_scaling(tmp_path):
+    rows = "".join(f"{v},{f1},{f2}\n" for v, f1, f2 in
+                   [("a", 700 + i, 1200 + 3 * i) for i in range(10)] + [("i", 300 + i, 2500 - i) for i in range(10)])
+    d = load_vowels(_csv(tmp_path, "vowel,F1,F2\n" + rows))
+    t = vowel_task(d, ("a", "i"), seed=3)
+    assert t.X_train.shape == (16, 2) and t.X_test.shape == (4, 2)
+    assert float(t.X_train.min()) == pytest.approx(-1.0) and float(t.X_train.max()) == pytest.approx(1.0)
+    assert set(t.y_train.tolist()) <= {0, 1}
+    assert torch.equal(vowel_task(d, ("a", "i"), seed=3).X_test, t.X_test)  # reproducible split
+    with pytest.raises(ValueError, match="'x'"):
+        vowel_task(d, ("a", "x"))
+
+
+@needs_data
+def test_paper_split_sizes_on_the_shared_data():
+    d = load_vowels(DATA)
+    assert d.counts() == {"a": 136, "e": 139, "i": 139, "o": 137, "u": 138}
+    t = vowel_task(d, ("a", "i"), seed=0)
+    assert (t.X_train.shape[0], t.X_test.shape[0]) == (220, 55)
+
+
+def test_learn_masks():
+    net = layered_network()
+    lo, lk = learn_masks("omega", net.N, net.inputs, net.K)
+    assert lo.sum() == 7 and not lo[list(net.inputs)].any() and not lk.any()
+    lo, lk = learn_masks("K", net.N, net.inputs, net.K)
+    assert not lo.any() and int(torch.triu(lk, 1).sum()) == 24
+    with pytest.raises(ValueError, match="condition"):
+        learn_masks("x", net.N, net.inputs, net.K)
+
+
+@needs_data
+def test_tiny_ablation_has_one_record_per_condition_and_readout():
+    r = ablation(load_vowels(DATA), seeds=range(2), cfg=TrainConfig(epochs=1), eval_every=1)
+    assert len(r["records"]) == 2 * len(CONDITIONS)
+    for rec in r["records"]:
+        for key in ("condition", "readout", "n_seeds", "converged", "mean_test_acc_converged", "mean_test_acc_all",
+                    "wall_seconds"):
+            assert key in rec
+        assert rec["n_seeds"] == 2 and 0 <= rec["converged"] <= 2
+        assert all(0 <= a <= 1 for a in rec["test_acc"])
+
+
+def test_cli_ablation_without_data_file_names_it(tmp_path):
+    res = CliRunner().invoke(app, ["ep", "ablation", "--data", str(tmp_path / "none.csv"), "--out", str(tmp_path)])
+    assert res.exit_code != 0
+    assert "none.csv" in " ".join(res.output.split())
