@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-from resonant.core.checkpoint import atomic_write
+from resonant.reports.common import jsonable as _jsonable
+from resonant.reports.common import new_figure as _new_figure
+from resonant.reports.common import save_figure as _save_figure
+from resonant.reports.common import write_text as _write_text
 
 __all__ = ["ROUTE_LABELS", "summarize", "write_verify_report"]
 
@@ -46,40 +47,12 @@ _DPI = 150
 # --------------------------------------------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
-    """Plain JSON values; numpy scalars/arrays converted, non-finite floats → None."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
 
 
-def _write_text(path: Path, text: str) -> Path:
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _save_figure(fig: Figure, path: Path) -> Path:
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=_DPI, format="png"))
 
 
-def _new_figure(figsize: tuple[float, float]) -> Figure:
-    fig = Figure(figsize=figsize, layout="tight")
-    FigureCanvasAgg(fig)
-    return fig
 
 
 # --------------------------------------------------------------------------------------------------

@@ -27,12 +27,14 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from resonant.core.checkpoint import atomic_write
 from resonant.rcs.metrics_types import SERIES_COLUMNS, SERIES_UNITS, GateTrace, PresenceSnapshot, StreamRecord
+from resonant.reports.common import jsonable as _jsonable
+from resonant.reports.common import new_figure as _new_figure
+from resonant.reports.common import save_figure as _save_figure
+from resonant.reports.common import write_text as _write_text
 
 __all__ = ["TABLE1_COLUMNS", "compute_stream_metrics", "write_stream_report"]
 
@@ -73,18 +75,10 @@ def _atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
     return atomic_write(path, writer)
 
 
-def _write_text(path: Path, text: str) -> Path:
-    return _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _save_figure(fig: Figure, path: Path) -> Path:
-    return _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=_DPI, format="png"))
 
 
-def _new_figure(figsize: tuple[float, float]) -> Figure:
-    fig = Figure(figsize=figsize, layout="tight")
-    FigureCanvasAgg(fig)  # attach an Agg canvas (no pyplot, no global backend state)
-    return fig
 
 
 # --------------------------------------------------------------------------------------------------
@@ -92,26 +86,6 @@ def _new_figure(figsize: tuple[float, float]) -> Figure:
 # --------------------------------------------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> JSONValue:
-    """Convert numpy scalars/arrays, tuples, paths … to plain JSON values; non-finite floats → None."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
 
 
 def _dumps(obj: Any) -> str:
