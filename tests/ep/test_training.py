@@ -69,3 +69,17 @@ def test_small_learning_rate_training_lowers_the_loss_of_every_run():
         after = runs.history[-1]["train_loss"]
         assert (after < before).all(), (learn, before, after)
         assert int(runs.history[-1]["skipped"].sum()) == 0
+
+
+def test_numba_and_torch_training_backends_agree():
+    X, y = _blobs(30)
+    g = torch.Generator().manual_seed(2)
+    orders = torch.stack([torch.stack([torch.randperm(30, generator=g) for _ in range(3)]) for _ in range(2)])
+    out = []
+    for backend in ("torch", "numba"):
+        runs = _runs(3, "both")
+        train(runs, X, y, orders, TrainConfig(lr=0.05, epochs=2), eval_every=2, backend=backend)
+        out.append(runs)
+    assert torch.allclose(out[0].omega, out[1].omega, atol=1e-12)
+    assert torch.allclose(out[0].K, out[1].K, atol=1e-12)
+    assert torch.equal(out[0].K, out[0].K.transpose(-1, -2))

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
-from resonant.ep.gradients import ep_gradients, loss
+from resonant.ep import kernels
+from resonant.ep.gradients import Gradients, ep_gradients, loss
 from resonant.ep.network import Network
 from resonant.ep.solver import solve_equilibrium
 
@@ -139,12 +141,15 @@ def evaluate(runs: Runs, X: torch.Tensor, y: torch.Tensor, cfg: TrainConfig) -> 
 def train(
     runs: Runs, X: torch.Tensor, y: torch.Tensor, orders: torch.Tensor, cfg: TrainConfig,
     X_eval: torch.Tensor | None = None, y_eval: torch.Tensor | None = None, eval_every: int = 1,
-    progress=None,
+    progress=None, backend: str = "auto",
 ) -> Runs:
     """Online SGD by EP for all runs at once.
 
     X (S, d) / y (S,) shared by all runs, or (R, S, d) / (R, S) with one split per run.
     ``orders`` (epochs, R, S) gives each run's sample order per epoch (shuffles are per seed).
+    ``backend``: "torch" (the reference solver and gradients), "numba" (the fused kernel of
+    :mod:`resonant.ep.kernels`, same equations, one-sided β only) or "auto" (numba when installed and
+    the symmetric variant is not asked for).
     A step whose free or nudged equilibrium is not converged and stable is skipped for that run
     (counted in the history as ``skipped``), never applied.
     """
@@ -152,8 +157,16 @@ def train(
     epochs, _, S = orders.shape
     if orders.shape[1] != R:
         raise ValueError(f"orders must be (epochs, R={R}, S), got {tuple(orders.shape)}")
+    if backend not in ("auto", "torch", "numba"):
+        raise ValueError(f"backend={backend!r} must be 'auto', 'torch' or 'numba'")
+    use_kernel = backend == "numba" or (backend == "auto" and kernels.HAVE_NUMBA and not cfg.symmetric_beta)
+    if use_kernel and (not kernels.HAVE_NUMBA or cfg.symmetric_beta):
+        raise ValueError("backend='numba' needs numba and a one-sided β (symmetric_beta=False)")
     Xr, yr = _per_run(X, y, R)
     rows = torch.arange(R)
+    if use_kernel:
+        buf = [np.empty((R, N)), np.empty((R, N)), np.empty((R, N)), np.empty((R, N, N)), np.empty(R, dtype=np.bool_),
+               np.empty(R), np.empty(R)]
     upper = torch.triu(torch.ones(N, N, dtype=torch.bool), 1)
     for ep in range(epochs):
         skipped = torch.zeros(R, dtype=torch.long)
@@ -162,9 +175,15 @@ def train(
             x, lab = Xr[rows, idx], yr[rows, idx]
             om = _with_inputs(runs.omega, x, runs.inputs, cfg.input_scale)
             t, m = targets_for(lab, runs.outputs, N, cfg.target)
-            g, a, b = ep_gradients(om, runs.K, t, m, beta=cfg.beta, pinned=runs.pinned,
-                                   symmetric=cfg.symmetric_beta, eigenvalues=False)
-            ok = (a.ok & b.ok).unsqueeze(-1)
+            if use_kernel:
+                kernels.ep_batch(om.numpy(), runs.K.numpy(), t.numpy(), m.contiguous().numpy(), cfg.beta,
+                                 runs.pinned, 1e-12, 60, 1e-10, *buf)
+                g = Gradients(torch.from_numpy(buf[2]), torch.from_numpy(buf[3]))
+                ok = torch.from_numpy(buf[4]).unsqueeze(-1)
+            else:
+                g, a, b = ep_gradients(om, runs.K, t, m, beta=cfg.beta, pinned=runs.pinned,
+                                       symmetric=cfg.symmetric_beta, eigenvalues=False)
+                ok = (a.ok & b.ok).unsqueeze(-1)
             skipped += (~ok.squeeze(-1)).long()
             g_om = torch.clamp(g.omega, -cfg.grad_clip, cfg.grad_clip)
             g_K = torch.clamp(g.K, -cfg.grad_clip, cfg.grad_clip)
