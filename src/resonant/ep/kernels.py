@@ -1,5 +1,5 @@
-"""Fused CPU kernel for the EP training step (numba): free and nudged equilibria and the EP gradients
-of many small networks, one compiled loop over systems.
+"""Fused CPU kernel for EP training (numba): a whole epoch of online SGD for many small networks
+(free and nudged equilibria, EP gradients, clipped updates) in one compiled loop.
 
 Same equations, gauge and stopping rule as :func:`resonant.ep.solver.solve_equilibrium` and
 :func:`resonant.ep.gradients.ep_gradients` (the torch reference, which the tests compare against); the
@@ -163,50 +163,81 @@ def _solve_one(theta, omega_c, K, beta, t, m, pinned, tol, max_iter, stab_tol, F
     return err, stable
 
 
-def _ep_batch(omega, K, targets, mask, beta, pinned, tol, max_iter, stab_tol, theta_free, theta_nudged, g_omega, g_K,
-              ok, res_free, res_nudged):  # pragma: no cover - compiled
+if HAVE_NUMBA:
+    _solve_one = numba.njit(cache=True, nogil=True)(_solve_one)
+
+
+def _train_epoch(omega, K, learn_omega, learn_K, X, y, order, inputs, outputs, input_scale, target, beta, lr,
+                 grad_clip, omega_clip, K_min, K_max, pinned, tol, max_iter, stab_tol, skipped):
+    # pragma: no cover - compiled
+    """One epoch of online EP-SGD for R runs, the same update as :func:`resonant.ep.training.train`:
+    per step and run, inputs → ω, free and nudged equilibria, EP gradients (centred ω-gradient,
+    cos-difference K-gradient), component clipping, the update on learnable parameters, ω and K
+    clipping; a step without converged, stable equilibria is skipped and counted."""
     R, N = omega.shape
+    S = order.shape[1]
+    n_out = outputs.shape[0]
     F = np.empty(N)
     H = np.empty((N, N))
     step = np.empty(N)
     cand = np.empty(N)
     cs = np.empty(N)
     sn = np.empty(N)
+    om = np.empty(N)
     omega_c = np.empty(N)
-    for r in range(R):
-        mean = 0.0
-        for i in range(N):
-            mean += omega[r, i]
-        mean /= N
-        for i in range(N):
-            omega_c[i] = omega[r, i] - mean
-            theta_free[r, i] = 0.0
-        e1, s1 = _solve_one(theta_free[r], omega_c, K[r], 0.0, targets[r], mask[r], pinned, tol, max_iter, stab_tol,
-                            F, H, step, cand, cs, sn)
-        for i in range(N):
-            theta_nudged[r, i] = theta_free[r, i]
-        e2, s2 = _solve_one(theta_nudged[r], omega_c, K[r], beta, targets[r], mask[r], pinned, tol, max_iter,
-                            stab_tol, F, H, step, cand, cs, sn)
-        res_free[r] = e1
-        res_nudged[r] = e2
-        ok[r] = s1 and s2 and e1 <= tol and e2 <= tol
-        dm = 0.0
-        for i in range(N):
-            g_omega[r, i] = -(theta_nudged[r, i] - theta_free[r, i]) / beta
-            dm += g_omega[r, i]
-        dm /= N
-        for i in range(N):
-            g_omega[r, i] -= dm
-            for j in range(N):
-                if K[r, i, j] > 0.0:
-                    g_K[r, i, j] = (math.cos(theta_free[r, j] - theta_free[r, i])
-                                    - math.cos(theta_nudged[r, j] - theta_nudged[r, i])) / beta
-                else:
-                    g_K[r, i, j] = 0.0
+    t = np.zeros(N)
+    m = np.zeros(N)
+    th_f = np.empty(N)
+    th_n = np.empty(N)
+    g = np.empty(N)
+    for s in range(S):
+        for r in range(R):
+            idx = order[r, s]
+            for i in range(N):
+                om[i] = omega[r, i]
+                t[i] = 0.0
+                m[i] = 0.0
+            for a in range(inputs.shape[0]):
+                om[inputs[a]] = input_scale * X[r, idx, a]
+            for a in range(n_out):
+                m[outputs[a]] = 1.0
+                t[outputs[a]] = -target if a == y[r, idx] else target
+            mean = 0.0
+            for i in range(N):
+                mean += om[i]
+            mean /= N
+            for i in range(N):
+                omega_c[i] = om[i] - mean
+                th_f[i] = 0.0
+            e1, s1 = _solve_one(th_f, omega_c, K[r], 0.0, t, m, pinned, tol, max_iter, stab_tol, F, H, step, cand,
+                                cs, sn)
+            for i in range(N):
+                th_n[i] = th_f[i]
+            e2, s2 = _solve_one(th_n, omega_c, K[r], beta, t, m, pinned, tol, max_iter, stab_tol, F, H, step, cand,
+                                cs, sn)
+            if not (s1 and s2 and e1 <= tol and e2 <= tol):
+                skipped[r] += 1
+                continue
+            gm = 0.0
+            for i in range(N):
+                g[i] = -(th_n[i] - th_f[i]) / beta
+                gm += g[i]
+            gm /= N
+            for i in range(N):
+                if learn_omega[r, i]:
+                    gi = min(max(g[i] - gm, -grad_clip), grad_clip)
+                    omega[r, i] = min(max(omega[r, i] - lr * gi, -omega_clip), omega_clip)
+            for i in range(N):
+                for j in range(i + 1, N):
+                    if learn_K[r, i, j] and K[r, i, j] > 0.0:
+                        gk = (math.cos(th_f[j] - th_f[i]) - math.cos(th_n[j] - th_n[i])) / beta
+                        gk = min(max(gk, -grad_clip), grad_clip)
+                        kn = min(max(K[r, i, j] - lr * gk, K_min), K_max)
+                        K[r, i, j] = kn
+                        K[r, j, i] = kn
 
 
 if HAVE_NUMBA:
-    _solve_one = numba.njit(cache=True, nogil=True)(_solve_one)
-    ep_batch = numba.njit(cache=True, nogil=True)(_ep_batch)
+    train_epoch = numba.njit(cache=True, nogil=True)(_train_epoch)
 else:  # pragma: no cover
-    ep_batch = None
+    train_epoch = None

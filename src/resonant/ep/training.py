@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from resonant.ep import kernels
-from resonant.ep.gradients import Gradients, ep_gradients, loss
+from resonant.ep.gradients import ep_gradients, loss
 from resonant.ep.network import Network
 from resonant.ep.solver import solve_equilibrium
 
@@ -164,26 +164,25 @@ def train(
         raise ValueError("backend='numba' needs numba and a one-sided β (symmetric_beta=False)")
     Xr, yr = _per_run(X, y, R)
     rows = torch.arange(R)
-    if use_kernel:
-        buf = [np.empty((R, N)), np.empty((R, N)), np.empty((R, N)), np.empty((R, N, N)), np.empty(R, dtype=np.bool_),
-               np.empty(R), np.empty(R)]
     upper = torch.triu(torch.ones(N, N, dtype=torch.bool), 1)
     for ep in range(epochs):
         skipped = torch.zeros(R, dtype=torch.long)
-        for s in range(S):
+        if use_kernel:  # the whole epoch in the compiled loop
+            om_np, K_np = runs.omega.numpy().copy(), runs.K.numpy().copy()
+            kernels.train_epoch(om_np, K_np, runs.learn_omega.numpy(), runs.learn_K.numpy(),
+                                Xr.contiguous().numpy(), yr.contiguous().numpy(), orders[ep].contiguous().numpy(),
+                                np.asarray(runs.inputs, dtype=np.int64), np.asarray(runs.outputs, dtype=np.int64),
+                                cfg.input_scale, cfg.target, cfg.beta, cfg.lr, cfg.grad_clip, cfg.omega_clip, cfg.K_min,
+                                cfg.K_max, runs.pinned, 1e-12, 60, 1e-10, skipped.numpy())
+            runs.omega, runs.K = torch.from_numpy(om_np), torch.from_numpy(K_np)
+        for s in range(0 if use_kernel else S):
             idx = orders[ep, :, s]
             x, lab = Xr[rows, idx], yr[rows, idx]
             om = _with_inputs(runs.omega, x, runs.inputs, cfg.input_scale)
             t, m = targets_for(lab, runs.outputs, N, cfg.target)
-            if use_kernel:
-                kernels.ep_batch(om.numpy(), runs.K.numpy(), t.numpy(), m.contiguous().numpy(), cfg.beta,
-                                 runs.pinned, 1e-12, 60, 1e-10, *buf)
-                g = Gradients(torch.from_numpy(buf[2]), torch.from_numpy(buf[3]))
-                ok = torch.from_numpy(buf[4]).unsqueeze(-1)
-            else:
-                g, a, b = ep_gradients(om, runs.K, t, m, beta=cfg.beta, pinned=runs.pinned,
-                                       symmetric=cfg.symmetric_beta, eigenvalues=False)
-                ok = (a.ok & b.ok).unsqueeze(-1)
+            g, a, b = ep_gradients(om, runs.K, t, m, beta=cfg.beta, pinned=runs.pinned,
+                                   symmetric=cfg.symmetric_beta, eigenvalues=False)
+            ok = (a.ok & b.ok).unsqueeze(-1)
             skipped += (~ok.squeeze(-1)).long()
             g_om = torch.clamp(g.omega, -cfg.grad_clip, cfg.grad_clip)
             g_K = torch.clamp(g.K, -cfg.grad_clip, cfg.grad_clip)
