@@ -131,6 +131,7 @@ def ep_ablation(
     seeds: Annotated[int, typer.Option(min=1, help="number of seeds (0 … seeds−1)")] = 100,
     epochs: Annotated[int, typer.Option(min=0, help="epochs of online SGD")] = 150,
     pair: Annotated[str, typer.Option(help="vowel pair, e.g. a,i or o,u")] = "a,i",
+    seeding: Annotated[str, typer.Option(help="initial frequencies: random or spectral")] = "random",
     threads: Annotated[int, typer.Option(min=1, help="torch intra-op threads")] = 1,
 ) -> None:
     """The paper's ablation: ω-only vs K-only vs both, all seeds × conditions trained in one batch."""
@@ -151,8 +152,10 @@ def ep_ablation(
         raise typer.BadParameter(str(exc), param_hint="--data") from exc
     with _progress_bar(f"ep ablation {seeds} seeds × 3 conditions") as bar:
         task = bar.add_task("epochs", total=epochs)
+        if seeding not in ("random", "spectral"):
+            raise typer.BadParameter(f"seeding must be random or spectral, got {seeding!r}", param_hint="--seeding")
         result = ablation(dataset, pair=(vowels[0], vowels[1]), seeds=range(seeds), cfg=TrainConfig(epochs=epochs),
-                          eval_every=max(1, epochs // 15),
+                          eval_every=max(1, epochs // 15), seeding=seeding,
                           progress=lambda done, total: bar.update(task, completed=done, total=total))
     paths = write_ablation_report(result, out)
     console.print(f"[green]wrote[/green] {paths['report']} (wall {result['wall_seconds']:.1f} s)")

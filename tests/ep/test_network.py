@@ -249,3 +249,25 @@ def test_load_validates_like_the_constructor(tmp_path):
     np.savez(path, omega=np.zeros(2), K=np.array([[0.0, 1.0], [2.0, 0.0]]))
     with pytest.raises(ValueError, match="symmetric"):
         Network.load(path)
+
+
+def test_spectral_seed_scales_to_the_peak_and_separates_the_outputs():
+    from resonant.ep.network import spectral_seed
+
+    net = layered_network(seed=3)
+    om = spectral_seed(net, scale=0.3)
+    free = [i for i in range(net.N) if i not in net.inputs]
+    assert float(om[free].abs().max()) == pytest.approx(0.3)
+    assert torch.equal(om[list(net.inputs)], net.omega[list(net.inputs)])
+    o1, o2 = net.outputs
+    assert om[o1] > 0 > om[o2]  # the seed pushes the two outputs apart
+    # proportional (positive factor) to the free entries of L̃⁻¹(e1 − e2), computed independently with numpy
+    Kn = net.K.numpy()
+    Ln = np.diag(Kn.sum(1)) - Kn
+    red = [i for i in range(net.N) if i != net.pinned]
+    e = np.zeros(net.N)
+    e[o1], e[o2] = 1.0, -1.0
+    v = np.zeros(net.N)
+    v[red] = np.linalg.solve(Ln[np.ix_(red, red)], e[red])
+    ratio = om.numpy()[free] / v[free]
+    assert np.allclose(ratio, ratio[0]) and ratio[0] > 0

@@ -162,3 +162,28 @@ def random_network(
     K = torch.where(A, W + W.T, torch.zeros_like(W))
     omega = (2 * torch.rand(N, generator=g, dtype=torch.float64) - 1) * omega_scale
     return Network(omega, K, inputs=(0,), outputs=tuple(range(N - n_out, N)), pinned=0)
+
+
+def spectral_seed(net: Network, scale: float = 0.3) -> torch.Tensor:
+    """Spectral seeding of the free frequencies (method notes): ω = α L̃⁻¹ (e_out1 − e_out2) on the
+    non-input nodes, L̃ the reduced coupling Laplacian at θ = 0, α > 0 chosen so that max |ω| = scale.
+
+    This makes the initial network respond to its two outputs with opposite signs; input ω are left
+    as they are (they are set from the data). Needs exactly two outputs.
+    """
+    if len(net.outputs) != 2:
+        raise ValueError(f"spectral seeding needs exactly two outputs, got {len(net.outputs)}")
+    N = net.N
+    red = [i for i in range(N) if i != net.pinned]
+    L = torch.diag(net.K.sum(-1)) - net.K
+    e = torch.zeros(N, dtype=torch.float64)
+    e[net.outputs[0]], e[net.outputs[1]] = 1.0, -1.0
+    v = torch.zeros(N, dtype=torch.float64)
+    v[red] = torch.linalg.solve(L[red][:, red], e[red])
+    free = [i for i in range(N) if i not in net.inputs]
+    omega = net.omega.clone()
+    peak = float(v[free].abs().max())
+    if peak == 0:
+        raise ValueError("spectral seed is zero: the outputs are not coupled to the free nodes")
+    omega[free] = v[free] * (scale / peak)
+    return omega

@@ -18,7 +18,7 @@ import torch
 from scipy import stats
 
 from resonant.datasets.vowels import VowelData, vowel_task
-from resonant.ep.network import layered_network
+from resonant.ep.network import layered_network, spectral_seed
 from resonant.ep.training import READOUTS, Runs, TrainConfig, train
 
 CONDITIONS = ("omega", "K", "both")
@@ -50,8 +50,15 @@ def ablation(
     cfg: TrainConfig | None = None,
     eval_every: int = 10,
     progress: Callable[[int, int], None] | None = None,
+    seeding: str = "random",
 ) -> dict[str, Any]:
-    """Train every (condition, seed) run together and summarise per condition and readout."""
+    """Train every (condition, seed) run together and summarise per condition and readout.
+
+    ``seeding``: "random" (the layered network's U(−0.3, 0.3) frequencies) or "spectral"
+    (:func:`resonant.ep.network.spectral_seed`).
+    """
+    if seeding not in ("random", "spectral"):
+        raise ValueError(f"seeding={seeding!r} must be 'random' or 'spectral'")
     cfg = cfg or TrainConfig()
     seeds = list(seeds)
     nets, lo, lk, Xtr, ytr, Xte, yte, orders = [], [], [], [], [], [], [], []
@@ -64,6 +71,8 @@ def ablation(
     for c in conditions:
         for s in seeds:
             net = layered_network(seed=s)
+            if seeding == "spectral":
+                net.omega = spectral_seed(net)
             a, b = learn_masks(c, net.N, net.inputs, net.K)
             nets.append(net)
             lo.append(a)
@@ -114,4 +123,4 @@ def ablation(
                 welch[kind] = {"t": float(res.statistic), "p": float(res.pvalue), "n_omega": len(xa), "n_K": len(xb)}
     return dict(records=records, curves=curves, welch=welch, wall_seconds=wall,
                 config=dict(pair=list(pair), seeds=seeds, conditions=list(conditions), epochs=cfg.epochs,
-                            lr=cfg.lr, beta=cfg.beta, data=data.source, runs=runs.R))
+                            seeding=seeding, lr=cfg.lr, beta=cfg.beta, data=data.source, runs=runs.R))
