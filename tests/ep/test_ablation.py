@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -90,3 +91,28 @@ def test_cli_ablation_without_data_file_names_it(tmp_path):
     res = CliRunner().invoke(app, ["ep", "ablation", "--data", str(tmp_path / "none.csv"), "--out", str(tmp_path)])
     assert res.exit_code != 0
     assert "none.csv" in " ".join(res.output.split())
+
+
+def test_logistic_regression_baseline_matches_a_separable_problem_and_scipy():
+    from scipy.optimize import minimize
+
+    from resonant.experiments.baselines import logistic_regression_accuracy
+
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(3, 80, 2, generator=g, dtype=torch.float64)
+    w_true = torch.tensor([1.5, -2.0], dtype=torch.float64)
+    y = ((X @ w_true + 0.3 * torch.randn(3, 80, generator=g, dtype=torch.float64)) > 0).long()
+    acc = logistic_regression_accuracy(X[:, :60], y[:, :60], X[:, 60:], y[:, 60:])
+    # independent fit with scipy for the first problem
+    A = torch.cat([X[0, :60], torch.ones(60, 1, dtype=torch.float64)], 1).numpy()
+    yy = y[0, :60].numpy()
+
+    def nll(w):
+        z = A @ w
+        return float((np.logaddexp(0, z) - yy * z).sum() + 0.5e-4 * (w @ w))
+
+    w = minimize(nll, np.zeros(3), method="BFGS").x
+    At = torch.cat([X[0, 60:], torch.ones(20, 1, dtype=torch.float64)], 1).numpy()
+    ref = float(((At @ w > 0).astype(int) == y[0, 60:].numpy()).mean())
+    assert float(acc[0]) == pytest.approx(ref)
+    assert (acc > 0.8).all()

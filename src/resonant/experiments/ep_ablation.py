@@ -20,8 +20,12 @@ from scipy import stats
 from resonant.datasets.vowels import VowelData, vowel_task
 from resonant.ep.network import layered_network, spectral_seed
 from resonant.ep.training import READOUTS, Runs, TrainConfig, train
+from resonant.experiments.baselines import logistic_regression_accuracy
 
 CONDITIONS = ("omega", "K", "both")
+
+#: Published logistic-regression accuracies (method notes) per vowel pair.
+PUBLISHED_LOGREG = {("a", "i"): 1.00, ("o", "u"): 0.83}
 
 #: Published numbers (method notes): converged seeds of 100 and mean converged test accuracy, per seeding.
 PUBLISHED = {
@@ -124,6 +128,11 @@ def ablation(
             if len(xa) > 1 and len(xb) > 1:
                 res = stats.ttest_ind(xa, xb, equal_var=False)
                 welch[kind] = {"t": float(res.statistic), "p": float(res.pvalue), "n_omega": len(xa), "n_K": len(xb)}
-    return dict(records=records, curves=curves, welch=welch, wall_seconds=wall,
+    lr_acc = logistic_regression_accuracy(
+        torch.stack([tasks[s].X_train for s in seeds]), torch.stack([tasks[s].y_train for s in seeds]),
+        torch.stack([tasks[s].X_test for s in seeds]), torch.stack([tasks[s].y_test for s in seeds])).numpy()
+    baseline = dict(method="logistic regression (same splits)", n_seeds=n, mean_test_acc=float(lr_acc.mean()),
+                    test_acc=lr_acc.tolist(), published=PUBLISHED_LOGREG.get(tuple(pair)))
+    return dict(records=records, curves=curves, welch=welch, wall_seconds=wall, baseline=baseline,
                 config=dict(pair=list(pair), seeds=seeds, conditions=list(conditions), epochs=cfg.epochs,
                             seeding=seeding, lr=cfg.lr, beta=cfg.beta, data=data.source, runs=runs.R))

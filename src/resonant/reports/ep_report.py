@@ -299,6 +299,10 @@ def _ablation_md(result: dict[str, Any]) -> str:
             f"{_fmt(r['mean_test_acc_converged'])} | {_fmt(r['mean_test_acc_all'])} | "
             f"{_fmt(r['median_test_acc_all'])} | {pub.get('converged', '—')} / 100 | "
             f"{_fmt(pub.get('mean_test_acc_converged'))} |")
+    if result.get("baseline"):
+        b = result["baseline"]
+        lines += ["", f"Baseline, {b['method']}: mean test accuracy {b['mean_test_acc']:.3f} over {b['n_seeds']} seeds "
+                  f"(published: {_fmt(b.get('published'), '.2f')})."]
     if result.get("welch"):
         lines += ["", "Welch t-test, converged test accuracies, ω-only vs K-only:", ""]
         for kind, w in result["welch"].items():
