@@ -116,3 +116,17 @@ def test_logistic_regression_baseline_matches_a_separable_problem_and_scipy():
     ref = float(((At @ w > 0).astype(int) == y[0, 60:].numpy()).mean())
     assert float(acc[0]) == pytest.approx(ref)
     assert (acc > 0.8).all()
+
+
+@needs_data
+def test_cli_train_writes_report_and_a_loadable_network(tmp_path):
+    from resonant.ep.network import Network
+
+    res = CliRunner().invoke(app, ["ep", "train", "--data", str(DATA), "--epochs", "2", "--condition", "both",
+                                   "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "report.md").read_text().startswith("# EP training run")
+    net = Network.load(tmp_path / "network.npz")
+    assert net.N == 9 and net.outputs == (7, 8)
+    bad = CliRunner().invoke(app, ["ep", "train", "--data", str(DATA), "--condition", "x", "--out", str(tmp_path)])
+    assert bad.exit_code != 0 and "condition" in " ".join(bad.output.split())

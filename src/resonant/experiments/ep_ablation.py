@@ -133,6 +133,8 @@ def ablation(
         torch.stack([tasks[s].X_test for s in seeds]), torch.stack([tasks[s].y_test for s in seeds])).numpy()
     baseline = dict(method="logistic regression (same splits)", n_seeds=n, mean_test_acc=float(lr_acc.mean()),
                     test_acc=lr_acc.tolist(), published=PUBLISHED_LOGREG.get(tuple(pair)))
+    final_params = {"omega": runs.omega.tolist(), "K": runs.K.tolist()} if runs.R <= 3 else None
     return dict(records=records, curves=curves, welch=welch, wall_seconds=wall, baseline=baseline,
+                final_params=final_params,
                 config=dict(pair=list(pair), seeds=seeds, conditions=list(conditions), epochs=cfg.epochs,
                             seeding=seeding, lr=cfg.lr, beta=cfg.beta, data=data.source, runs=runs.R))

@@ -278,8 +278,11 @@ def _fmt(v: Any, spec: str = ".3f") -> str:
 
 def _ablation_md(result: dict[str, Any]) -> str:
     cfg = result["config"]
+    single = len(cfg["seeds"]) == 1 and len(cfg["conditions"]) == 1
+    title = (f"# EP training run: seed {cfg['seeds'][0]}, {cfg['conditions'][0]} learns" if single
+             else "# EP ablation: ω-only vs K-only vs both")
     lines = [
-        "# EP ablation: ω-only vs K-only vs both",
+        title,
         "",
         f"Vowels {cfg['pair'][0]!s} vs {cfg['pair'][1]!s} from `{cfg['data']}`; {len(cfg['seeds'])} seeds × "
         f"{len(cfg['conditions'])} conditions = {cfg['runs']} runs trained together (one batched equilibrium solve "
