@@ -132,6 +132,7 @@ def ep_ablation(
     epochs: Annotated[int, typer.Option(min=0, help="epochs of online SGD")] = 150,
     pair: Annotated[str, typer.Option(help="vowel pair, e.g. a,i or o,u")] = "a,i",
     seeding: Annotated[str, typer.Option(help="initial frequencies: random or spectral")] = "random",
+    conditions: Annotated[str, typer.Option(help="comma list of omega, K, both, K-matched")] = "omega,K,both",
     threads: Annotated[int, typer.Option(min=1, help="torch intra-op threads")] = 1,
 ) -> None:
     """The paper's ablation: ω-only vs K-only vs both, all seeds × conditions trained in one batch."""
@@ -139,7 +140,7 @@ def ep_ablation(
 
     from resonant.datasets import load_vowels
     from resonant.ep.training import TrainConfig
-    from resonant.experiments.ep_ablation import ablation
+    from resonant.experiments.ep_ablation import CONDITIONS, ablation
     from resonant.reports.ep_report import write_ablation_report
 
     torch.set_num_threads(threads)
@@ -150,12 +151,16 @@ def ep_ablation(
         dataset = load_vowels(data)
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--data") from exc
-    with _progress_bar(f"ep ablation {seeds} seeds × 3 conditions") as bar:
+    with _progress_bar(f"ep ablation {seeds} seeds") as bar:
         task = bar.add_task("epochs", total=epochs)
         if seeding not in ("random", "spectral"):
             raise typer.BadParameter(f"seeding must be random or spectral, got {seeding!r}", param_hint="--seeding")
+        conds = tuple(c.strip() for c in conditions.split(","))
+        if any(c not in CONDITIONS for c in conds):
+            raise typer.BadParameter(f"conditions must be from {CONDITIONS}, got {conditions!r}",
+                                     param_hint="--conditions")
         result = ablation(dataset, pair=(vowels[0], vowels[1]), seeds=range(seeds), cfg=TrainConfig(epochs=epochs),
-                          eval_every=max(1, epochs // 15), seeding=seeding,
+                          eval_every=max(1, epochs // 15), seeding=seeding, conditions=conds,
                           progress=lambda done, total: bar.update(task, completed=done, total=total))
     paths = write_ablation_report(result, out)
     console.print(f"[green]wrote[/green] {paths['report']} (wall {result['wall_seconds']:.1f} s)")

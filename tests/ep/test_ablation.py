@@ -130,3 +130,13 @@ def test_cli_train_writes_report_and_a_loadable_network(tmp_path):
     assert net.N == 9 and net.outputs == (7, 8)
     bad = CliRunner().invoke(app, ["ep", "train", "--data", str(DATA), "--condition", "x", "--out", str(tmp_path)])
     assert bad.exit_code != 0 and "condition" in " ".join(bad.output.split())
+
+
+def test_k_matched_learns_as_many_edges_as_omega_learns_frequencies():
+    net = layered_network()
+    lo, _ = learn_masks("omega", net.N, net.inputs, net.K)
+    _, lk = learn_masks("K-matched", net.N, net.inputs, net.K, seed=4)
+    assert int(torch.triu(lk, 1).sum()) == int(lo.sum()) == 7
+    assert torch.equal(lk, lk.T) and not (lk & (net.K == 0)).any()
+    _, lk2 = learn_masks("K-matched", net.N, net.inputs, net.K, seed=5)
+    assert not torch.equal(lk, lk2)  # a different random subset per seed

@@ -22,7 +22,7 @@ from resonant.ep.network import layered_network, spectral_seed
 from resonant.ep.training import READOUTS, Runs, TrainConfig, train
 from resonant.experiments.baselines import logistic_regression_accuracy
 
-CONDITIONS = ("omega", "K", "both")
+CONDITIONS = ("omega", "K", "both", "K-matched")
 
 #: Published logistic-regression accuracies (method notes) per vowel pair.
 PUBLISHED_LOGREG = {("a", "i"): 1.00, ("o", "u"): 0.83}
@@ -37,15 +37,32 @@ PUBLISHED = {
 }
 
 
-def learn_masks(condition: str, N: int, inputs: Sequence[int], K0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(learnable ω (N,), learnable edges (N, N)) for a condition: ω of hidden+output nodes, all edges, or both."""
+def learn_masks(
+    condition: str, N: int, inputs: Sequence[int], K0: torch.Tensor, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(learnable ω (N,), learnable edges (N, N)) for a condition.
+
+    "omega": ω of the hidden and output nodes; "K": all edges; "both"; "K-matched": as many edges as
+    "omega" has frequencies (7 of the 24 for 2+5+2), drawn at random per seed. The paper's
+    parameter-matched comparison does not say which edges it used; a seeded random subset is our choice.
+    """
     if condition not in CONDITIONS:
         raise ValueError(f"condition={condition!r} must be one of {CONDITIONS}")
     lo = torch.zeros(N, dtype=torch.bool)
     if condition in ("omega", "both"):
         lo[:] = True
         lo[list(inputs)] = False
-    lk = (K0 > 0) if condition in ("K", "both") else torch.zeros(N, N, dtype=torch.bool)
+    if condition in ("K", "both"):
+        lk = K0 > 0
+    elif condition == "K-matched":
+        n_free = N - len(set(inputs))
+        edges = torch.nonzero(torch.triu(K0 > 0, 1))
+        pick = edges[torch.randperm(edges.shape[0], generator=torch.Generator().manual_seed(50_000 + seed))[:n_free]]
+        lk = torch.zeros(N, N, dtype=torch.bool)
+        lk[pick[:, 0], pick[:, 1]] = True
+        lk = lk | lk.T
+    else:
+        lk = torch.zeros(N, N, dtype=torch.bool)
     return lo, lk
 
 
@@ -53,7 +70,7 @@ def ablation(
     data: VowelData,
     pair: tuple[str, str] = ("a", "i"),
     seeds: Sequence[int] = tuple(range(100)),
-    conditions: Sequence[str] = CONDITIONS,
+    conditions: Sequence[str] = ("omega", "K", "both"),
     cfg: TrainConfig | None = None,
     eval_every: int = 10,
     progress: Callable[[int, int], None] | None = None,
@@ -80,7 +97,7 @@ def ablation(
             net = layered_network(seed=s)
             if seeding == "spectral":
                 net.omega = spectral_seed(net)
-            a, b = learn_masks(c, net.N, net.inputs, net.K)
+            a, b = learn_masks(c, net.N, net.inputs, net.K, seed=s)
             nets.append(net)
             lo.append(a)
             lk.append(b)
@@ -119,10 +136,11 @@ def ablation(
             "train_loss": [float(h["train_loss"][sl].mean()) for h in runs.history if "train_loss" in h],
         }
     welch = {}
-    if "omega" in conditions and "K" in conditions:
+    other = "K" if "K" in conditions else ("K-matched" if "K-matched" in conditions else None)
+    if "omega" in conditions and other is not None:
         for kind in READOUTS:
             a = next(r for r in records if r["condition"] == "omega" and r["readout"] == kind)
-            b = next(r for r in records if r["condition"] == "K" and r["readout"] == kind)
+            b = next(r for r in records if r["condition"] == other and r["readout"] == kind)
             xa = np.array(a["test_acc"])[np.array(a["train_acc"]) > 0.6]
             xb = np.array(b["test_acc"])[np.array(b["train_acc"]) > 0.6]
             if len(xa) > 1 and len(xb) > 1:

@@ -307,7 +307,7 @@ def _ablation_md(result: dict[str, Any]) -> str:
         lines += ["", f"Baseline, {b['method']}: mean test accuracy {b['mean_test_acc']:.3f} over {b['n_seeds']} seeds "
                   f"(published: {_fmt(b.get('published'), '.2f')})."]
     if result.get("welch"):
-        lines += ["", "Welch t-test, converged test accuracies, ω-only vs K-only:", ""]
+        lines += ["", "Welch t-test, converged test accuracies, ω-only vs K-only (or K-matched):", ""]
         for kind, w in result["welch"].items():
             lines.append(f"- readout `{kind}`: t = {w['t']:.3f}, p = {w['p']:.3g} (n = {w['n_omega']} vs {w['n_K']})")
     lines += ["", "![test accuracy per condition](fig_ablation_acc.png)", "",
