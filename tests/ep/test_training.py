@@ -83,3 +83,16 @@ def test_numba_and_torch_training_backends_agree():
     assert torch.allclose(out[0].omega, out[1].omega, atol=1e-12)
     assert torch.allclose(out[0].K, out[1].K, atol=1e-12)
     assert torch.equal(out[0].K, out[0].K.transpose(-1, -2))
+
+
+def test_steps_without_an_equilibrium_are_skipped_by_both_backends():
+    """Weak coupling and strong inputs: no phase-locked state exists, so no update may be applied."""
+    X, y = _blobs(10)
+    orders = torch.arange(10).expand(1, 2, 10).contiguous()
+    for backend in ("torch", "numba"):
+        runs = _runs(2, "both")
+        runs.K = runs.K * 1e-3
+        om0, K0 = runs.omega.clone(), runs.K.clone()
+        train(runs, X, y, orders, TrainConfig(epochs=1), eval_every=1, backend=backend)
+        assert runs.history[-1]["skipped"].tolist() == [10, 10], backend
+        assert torch.equal(runs.omega, om0) and torch.equal(runs.K, K0)

@@ -23,6 +23,28 @@ except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
 
 
+def _assemble_hessian(K, beta, m, pinned, cs, sn, shift, H):  # pragma: no cover - compiled
+    """H = L̃ + β diag(m̃) − shift·I on the reduced indices (rows/cols ≠ pinned), from cos/sin of θ."""
+    N = cs.shape[0]
+    ri = 0
+    for i in range(N):
+        if i == pinned:
+            continue
+        diag = beta * m[i] - shift
+        cj = 0
+        for j in range(N):
+            if j == i:
+                cj += 1
+                continue
+            c = K[i, j] * (cs[j] * cs[i] + sn[j] * sn[i]) if K[i, j] != 0.0 else 0.0
+            diag += c
+            if j != pinned:
+                H[ri, cj] = -c
+                cj += 1
+        H[ri, ri] = diag
+        ri += 1
+
+
 def _solve_one(theta, omega_c, K, beta, t, m, pinned, tol, max_iter, stab_tol, F, H, step, cand, cs, sn):
     # pragma: no cover - compiled
     N = theta.shape[0]
@@ -48,28 +70,12 @@ def _solve_one(theta, omega_c, K, beta, t, m, pinned, tol, max_iter, stab_tol, F
     it = 0
     while it < max_iter and err > tol * 1e-3:
         it += 1
-        # H = L̃ + β diag(m̃) on the reduced indices (rows/cols ≠ pinned); cs/sn hold θ's cos/sin
+        _assemble_hessian(K, beta, m, pinned, cs, sn, 0.0, H)  # cs/sn hold θ's cos/sin
         ri = 0
         for i in range(N):
-            if i == pinned:
-                continue
-            diag = beta * m[i]
-            cj = 0
-            for j in range(N):
-                if j == pinned:
-                    if K[i, j] != 0.0:
-                        diag += K[i, j] * (cs[j] * cs[i] + sn[j] * sn[i])
-                    continue
-                if j != i and K[i, j] != 0.0:
-                    c = K[i, j] * (cs[j] * cs[i] + sn[j] * sn[i])
-                    H[ri, cj] = -c
-                    diag += c
-                elif j != i:
-                    H[ri, cj] = 0.0
-                cj += 1
-            H[ri, ri] = diag
-            step[ri] = F[i]
-            ri += 1
+            if i != pinned:
+                step[ri] = F[i]
+                ri += 1
         # Gaussian elimination with partial pivoting: H Δ = F̃
         singular = False
         for col in range(n):
@@ -127,24 +133,7 @@ def _solve_one(theta, omega_c, K, beta, t, m, pinned, tol, max_iter, stab_tol, F
         err = c_err
     # stability: Cholesky of (L̃ + β m̃) − stab_tol I at the final θ (cs/sn hold θ's cos/sin)
     residual(theta, F)
-    ri = 0
-    for i in range(N):
-        if i == pinned:
-            continue
-        diag = beta * m[i]
-        cj = 0
-        for j in range(N):
-            if j == pinned:
-                if K[i, j] != 0.0:
-                    diag += K[i, j] * (cs[j] * cs[i] + sn[j] * sn[i])
-                continue
-            if j != i:
-                c = K[i, j] * (cs[j] * cs[i] + sn[j] * sn[i]) if K[i, j] != 0.0 else 0.0
-                H[ri, cj] = -c
-                diag += c
-            cj += 1
-        H[ri, ri] = diag - stab_tol
-        ri += 1
+    _assemble_hessian(K, beta, m, pinned, cs, sn, stab_tol, H)
     stable = True
     for j in range(n):
         s = H[j, j]
@@ -164,6 +153,7 @@ def _solve_one(theta, omega_c, K, beta, t, m, pinned, tol, max_iter, stab_tol, F
 
 
 if HAVE_NUMBA:
+    _assemble_hessian = numba.njit(cache=True, nogil=True)(_assemble_hessian)
     _solve_one = numba.njit(cache=True, nogil=True)(_solve_one)
 
 
