@@ -218,6 +218,13 @@ def test_order_parameter_in_unit_interval(pairs):
         assert 0.0 <= float(R) <= 1.0 + 1e-12
 
 
+def test_order_parameter_tiny_weights_do_not_underflow():
+    # Squared weighted sums of ~1e-160 are subnormal; R must still be exactly 1 for aligned phases.
+    A = torch.full((3,), 8.284911108036853e-161, dtype=F64)
+    R = float(order_parameter(torch.zeros(3, dtype=F64), A))
+    assert R == pytest.approx(1.0, abs=1e-15)
+
+
 @given(angle, st.integers(1, 50), st.floats(1e-3, 1e3))
 def test_order_parameter_identical_phases_is_one(theta, n, a):
     phi = torch.full((n,), theta, dtype=F64)

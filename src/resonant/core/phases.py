@@ -40,6 +40,7 @@ def order_parameter(
     """
     if weights is None:
         weights = torch.ones_like(phi)
-    num = (weights * torch.cos(phi)).sum(dim) ** 2 + (weights * torch.sin(phi)).sum(dim) ** 2
+    # hypot, not sqrt(x² + y²): squaring tiny weighted sums underflows to subnormals and R drifts above 1.
+    num = torch.hypot((weights * torch.cos(phi)).sum(dim), (weights * torch.sin(phi)).sum(dim))
     den = weights.sum(dim)
-    return torch.where(den > 0, num.sqrt() / den.clamp_min(torch.finfo(phi.dtype).tiny), 0.0)
+    return torch.where(den > 0, num / den.clamp_min(torch.finfo(phi.dtype).tiny), 0.0)

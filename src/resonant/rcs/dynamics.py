@@ -248,7 +248,7 @@ def global_order_parameter(phi: torch.Tensor) -> torch.Tensor:
     """R(t) = |N⁻¹ Σ_i e^{iφ_i}|, RCS eq. (48) (0 for N = 0)."""
     if phi.numel() == 0:
         return torch.zeros((), dtype=phi.dtype, device=phi.device)
-    return torch.sqrt(torch.cos(phi).mean() ** 2 + torch.sin(phi).mean() ** 2)
+    return torch.hypot(torch.cos(phi).mean(), torch.sin(phi).mean())
 
 
 def carrier_energy_bound(U_max: float, gamma: float, beta: float) -> float:
