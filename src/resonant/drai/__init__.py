@@ -1,0 +1,97 @@
+"""Dynamic Resonance AI (DRAI): phase oscillators whose couplings learn from their phase relations.
+
+Equations as small pure functions (:mod:`.dynamics`, :mod:`.rules`, :mod:`.gate`, :mod:`.surprise`),
+one validated :class:`DRAIConfig`, and :class:`DRAINetwork` orchestrating them. See docs/drai.md for
+the map from the paper's equations and sentences to these functions and every reading we chose.
+"""
+
+from resonant.drai.config import DRAIConfig
+from resonant.drai.dynamics import (
+    Clamp,
+    EdgeList,
+    WindowStats,
+    complex_coupling_sum,
+    coupling_sum,
+    euler_rhs_step,
+    integrate,
+    mean_field_sum,
+    periodic_forcing,
+    phase_velocity,
+    phase_velocity_complex,
+    rk4_step,
+)
+from resonant.drai.gate import OpCounter, gated_update, phase_locking_value, resonance_gate
+from resonant.drai.network import (
+    DRAINetwork,
+    LearnResult,
+    Stimulus,
+    binary_patterns,
+    flip_units,
+    fraction_wrong,
+    overlap,
+    phase_drift,
+    random_phase_patterns,
+)
+from resonant.drai.rules import (
+    G_FUNCTIONS,
+    apply_update,
+    complex_hebbian_delta,
+    cosine,
+    gaussian,
+    hebbian_delta,
+    homeostatic_scaling,
+    indicator_delta,
+    make_g,
+    outer_product_weights,
+    piecewise_linear,
+    resonance_indicator,
+    sigmoid,
+    sparsify,
+)
+from resonant.drai.surprise import SurpriseParams, SurpriseState, surprise_step
+
+__all__ = [
+    "G_FUNCTIONS",
+    "Clamp",
+    "DRAIConfig",
+    "DRAINetwork",
+    "EdgeList",
+    "LearnResult",
+    "OpCounter",
+    "Stimulus",
+    "SurpriseParams",
+    "SurpriseState",
+    "WindowStats",
+    "apply_update",
+    "binary_patterns",
+    "complex_coupling_sum",
+    "complex_hebbian_delta",
+    "cosine",
+    "coupling_sum",
+    "euler_rhs_step",
+    "flip_units",
+    "fraction_wrong",
+    "gated_update",
+    "gaussian",
+    "hebbian_delta",
+    "homeostatic_scaling",
+    "indicator_delta",
+    "integrate",
+    "make_g",
+    "mean_field_sum",
+    "outer_product_weights",
+    "overlap",
+    "periodic_forcing",
+    "phase_drift",
+    "phase_locking_value",
+    "phase_velocity",
+    "phase_velocity_complex",
+    "piecewise_linear",
+    "random_phase_patterns",
+    "resonance_gate",
+    "resonance_indicator",
+    "rk4_step",
+    "sigmoid",
+    "sparsify",
+    "surprise_step",
+]
