@@ -24,7 +24,6 @@ import multiprocessing
 import os
 import socket
 import sys
-import tempfile
 import time
 import traceback
 import uuid
@@ -33,6 +32,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from typing import Any
 
+from resonant.core.atomic import atomic_write
 from resonant.sweep.spec import RunSpec, SweepSpec, load_spec
 from resonant.sweep.targets import get_target, pin_threads
 
@@ -82,32 +82,6 @@ def _scalar(v: Any, name: str) -> float | int | str | bool | None:
 
 def _init_worker() -> None:
     pin_threads()
-
-
-def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
-    """Call ``writer(tmp)`` on a temp file beside ``path``, fsync, rename into place (a reader sees the old
-    file or the new one, never a partial write).
-
-    The same protocol as :func:`resonant.core.checkpoint.atomic_write`, restated here because importing
-    ``resonant.core`` imports torch (seconds per process), which a sweep of a torch-free target should not pay.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        writer(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 # --------------------------------------------------------------------------------------------------
