@@ -134,6 +134,13 @@ def ep_ablation(
     seeding: Annotated[str, typer.Option(help="initial frequencies: random or spectral")] = "random",
     conditions: Annotated[str, typer.Option(help="comma list of omega, K, both, K-matched")] = "omega,K,both",
     threads: Annotated[int, typer.Option(min=1, help="torch intra-op threads")] = 1,
+    first_seed: Annotated[int, typer.Option(min=0, help="seeds are first_seed … first_seed+seeds−1")] = 0,
+    targets: Annotated[str, typer.Option(help="differential (paper: ∓0.2 on the two outputs) or common "
+                                              "(ours: both outputs −0.2 / +0.2 per class)")] = "differential",
+    optimizer: Annotated[str, typer.Option(help="sgd (paper), momentum or adam")] = "sgd",
+    lr: Annotated[float, typer.Option(help="learning rate (paper: 1e-3)")] = 1e-3,
+    batch_size: Annotated[int, typer.Option(help="samples per update (1 = online, as published)")] = 1,
+    momentum: Annotated[float, typer.Option(help="momentum μ (optimizer momentum)")] = 0.9,
 ) -> None:
     """The paper's ablation: ω-only vs K-only vs both, all seeds × conditions trained in one batch."""
     import torch
@@ -148,6 +155,11 @@ def ep_ablation(
     if len(vowels) != 2:
         raise typer.BadParameter(f"pair must name two vowels like 'a,i', got {pair!r}", param_hint="--pair")
     try:
+        cfg = TrainConfig(epochs=epochs, lr=lr, targets=targets, optimizer=optimizer, batch_size=batch_size,
+                          momentum=momentum)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    try:
         dataset = load_vowels(data)
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--data") from exc
@@ -159,7 +171,7 @@ def ep_ablation(
         if any(c not in CONDITIONS for c in conds):
             raise typer.BadParameter(f"conditions must be from {CONDITIONS}, got {conditions!r}",
                                      param_hint="--conditions")
-        result = ablation(dataset, pair=(vowels[0], vowels[1]), seeds=range(seeds), cfg=TrainConfig(epochs=epochs),
+        result = ablation(dataset, pair=(vowels[0], vowels[1]), seeds=range(first_seed, first_seed + seeds), cfg=cfg,
                           eval_every=max(1, epochs // 15), seeding=seeding, conditions=conds,
                           progress=lambda done, total: bar.update(task, completed=done, total=total))
     paths = write_ablation_report(result, out)
@@ -176,8 +188,11 @@ def ep_train(
     lr: Annotated[float, typer.Option(min=0.0, help="learning rate")] = 1e-3,
     pair: Annotated[str, typer.Option(help="vowel pair, e.g. a,i or o,u")] = "a,i",
     seeding: Annotated[str, typer.Option(help="initial frequencies: random or spectral")] = "random",
+    targets: Annotated[str, typer.Option(help="differential (paper) or common (ours)")] = "differential",
+    optimizer: Annotated[str, typer.Option(help="sgd (paper), momentum or adam")] = "sgd",
+    batch_size: Annotated[int, typer.Option(help="samples per update (1 = online, as published)")] = 1,
 ) -> None:
-    """Train one network by EP (online SGD, the paper's protocol) and report curves under both readouts."""
+    """Train one network by EP (default: online SGD, the paper's protocol) and report curves under both readouts."""
     import torch
 
     from resonant.datasets import load_vowels
@@ -196,7 +211,7 @@ def ep_train(
         raise typer.BadParameter(f"seeding must be random or spectral, got {seeding!r}", param_hint="--seeding")
     try:
         dataset = load_vowels(data)
-        cfg = TrainConfig(epochs=epochs, lr=lr)
+        cfg = TrainConfig(epochs=epochs, lr=lr, targets=targets, optimizer=optimizer, batch_size=batch_size)
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     with _progress_bar(f"ep train seed={seed} {condition}") as bar:
@@ -212,6 +227,69 @@ def ep_train(
     acc = {r["readout"]: r["test_acc"][0] for r in result["records"]}
     console.print(f"[green]wrote[/green] {paths['report']} and {out / 'network.npz'}: test accuracy "
                   f"{acc['paper']:.3f} (paper readout), {acc['consistent']:.3f} (consistent readout)")
+
+
+@app.command()
+def sweep(
+    config: Annotated[Path, typer.Argument(help="sweep spec (.toml or .json): target, base, grid, zip, points, seeds")],
+    out: Annotated[Optional[Path], typer.Option(help="output folder (default: sweeps/<spec name>)")] = None,  # noqa: UP045
+    scheduler: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Dask scheduler address, e.g. tcp://host:8786 (default: a local process pool)")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="local worker processes (default: CPUs)")] = None,  # noqa: UP045
+    seed_offset: Annotated[int, typer.Option(min=0, help="add this to every seed of the spec")] = 0,
+    retry_failed: Annotated[bool, typer.Option(help="also redo runs recorded as failed")] = False,
+    parquet: Annotated[bool, typer.Option(help="also write results.parquet (needs pyarrow)")] = False,
+) -> None:
+    """Run a parameter sweep / multi-seed study (resumable: finished runs are kept) into one table, results.csv."""
+    from resonant.sweep import load_spec, run_sweep
+
+    try:
+        spec = load_spec(config)
+        if seed_offset:
+            spec = spec.with_seed_offset(seed_offset)
+    except (FileNotFoundError, ValueError) as exc:  # SpecError and ConfigError are ValueErrors
+        raise typer.BadParameter(str(exc), param_hint="CONFIG") from exc
+    out_dir = out if out is not None else Path("sweeps") / spec.name
+    table = run_sweep(spec, out_dir, scheduler=scheduler, n_workers=workers, progress=True,
+                      retry_failed=retry_failed, parquet=parquet)
+    m = json.loads((out_dir / "sweep.json").read_text())
+    console.print(f"[green]wrote[/green] {table} ({m['n_runs']} runs: {m['n_done_before']} already done, "
+                  f"{m['n_executed']} executed, {m['n_failed_total']} failed in all)")
+
+
+validate_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                           help="Claims validation suites: one experiment per claim, verdicts in report.md.")
+app.add_typer(validate_app, name="validate")
+
+
+@validate_app.command("rcs")
+def validate_rcs_cmd(
+    out: Annotated[Path, typer.Option(help="output folder (report.md, results.json, figures)")] = Path(
+        "rcs-validation"),
+    size: Annotated[str, typer.Option(help="smoke (seconds, for CI) or full (the real run, minutes)")] = "full",
+    seeds: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        min=1, help="number of seeds 0 … seeds−1 (default: 5 for full, 2 for smoke)")] = None,
+    threads: Annotated[int, typer.Option(min=1, help="torch intra-op threads")] = 1,
+) -> None:
+    """Validate the RCS paper's claims (§1.1, §4-§7, §9, §11): one experiment per claim, each over ≥ 5 seeds."""
+    import torch
+
+    from resonant.experiments.rcs_validate import CLAIMS, SIZES, validate_rcs
+
+    if size not in SIZES:
+        raise typer.BadParameter(f"size must be one of {sorted(SIZES)}, got {size!r}", param_hint="--size")
+    torch.set_num_threads(threads)
+    with Progress(TextColumn("[bold]validate rcs"), BarColumn(), TextColumn("{task.completed}/{task.total} claims"),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task("", total=len(CLAIMS))
+        results = validate_rcs(out, size=size, seeds=None if seeds is None else range(seeds),
+                               progress=lambda done, total, name: bar.update(task, completed=done, total=total,
+                                                                            description=name))
+    counts = {v: sum(r.verdict == v for r in results) for v in ("supported", "refuted", "inconclusive")}
+    for r in results:
+        console.print(f"  {r.verdict:>12}  {r.claim}")
+    console.print(f"[green]wrote[/green] {out / 'report.md'} and {out / 'results.json'}: "
+                  + ", ".join(f"{n} {v}" for v, n in counts.items()))
 
 
 def main() -> None:

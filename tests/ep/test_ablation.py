@@ -140,3 +140,63 @@ def test_k_matched_learns_as_many_edges_as_omega_learns_frequencies():
     assert torch.equal(lk, lk.T) and not (lk & (net.K == 0)).any()
     _, lk2 = learn_masks("K-matched", net.N, net.inputs, net.K, seed=5)
     assert not torch.equal(lk, lk2)  # a different random subset per seed
+
+
+@needs_data
+def test_ablation_with_training_options_records_them_and_the_strict_convergence(tmp_path):
+    from resonant.reports.ep_report import write_ablation_report
+
+    cfg = TrainConfig(epochs=1, lr=0.01, targets="common", optimizer="adam", batch_size=20)
+    r = ablation(load_vowels(DATA), pair=("o", "u"), seeds=[1000, 1001], conditions=("omega",), cfg=cfg,
+                 eval_every=1)
+    c = r["config"]
+    assert (c["targets"], c["optimizer"], c["batch_size"], c["seeds"]) == ("common", "adam", 20, [1000, 1001])
+    assert c["optimizer_params"] == {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    for rec in r["records"]:
+        train_acc = np.array(rec["train_acc"])
+        assert rec["converged"] == int((train_acc > 0.6).sum())
+        assert rec["converged_strict"] == int((train_acc >= 0.9).sum())
+        assert rec["published"] is None  # no published number for our targets
+    b = r["baseline"]
+    assert len(b["test_acc"]) == len(b["train_acc"]) == 2 and b["published"] == 0.83
+    paths = write_ablation_report(r, tmp_path)
+    text = paths["report"].read_text()
+    assert "Targets `common`" in text and "optimiser adam" in text and "logistic regression" in text
+    assert paths["fig_vs_logreg"].is_file()
+
+
+@needs_data
+def test_published_numbers_are_attached_only_to_the_paper_protocol():
+    from resonant.experiments.ep_ablation import published_for
+
+    assert published_for(("a", "i"), "random", "omega", TrainConfig())["converged"] == 47
+    assert published_for(("o", "u"), "random", "omega", TrainConfig()) == {"converged": 19, "of": 50,
+                                                                           "mean_test_acc_converged": None}
+    assert published_for(("o", "u"), "spectral", "omega", TrainConfig())["converged"] == 50
+    assert published_for(("a", "i"), "random", "omega", TrainConfig(targets="common")) is None
+
+
+@needs_data
+@pytest.mark.parametrize(("args", "word"), [
+    (["--optimizer", "rmsprop"], "optimizer"), (["--targets", "onehot"], "targets"),
+    (["--batch-size", "0"], "batch_size"), (["--lr", "-1"], "lr"),
+])
+def test_cli_ablation_rejects_bad_training_options_naming_them(tmp_path, args, word):
+    res = CliRunner().invoke(app, ["ep", "ablation", "--data", str(DATA), "--out", str(tmp_path), *args])
+    assert res.exit_code != 0
+    assert word in " ".join(res.output.split())
+
+
+@needs_data
+def test_cli_ablation_with_training_options_writes_the_report(tmp_path):
+    res = CliRunner().invoke(app, ["ep", "ablation", "--data", str(DATA), "--out", str(tmp_path), "--seeds", "2",
+                                   "--first-seed", "1000", "--epochs", "1", "--conditions", "omega",
+                                   "--targets", "common", "--optimizer", "momentum", "--lr", "0.01",
+                                   "--batch-size", "10"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    r = json.loads((tmp_path / "results.json").read_text())
+    assert r["config"]["seeds"] == [1000, 1001] and r["config"]["optimizer"] == "momentum"
+    assert r["config"]["lr"] == 0.01 and r["config"]["batch_size"] == 10 and r["config"]["targets"] == "common"
+    assert {rec["readout"] for rec in r["records"]} == {"paper", "consistent"}

@@ -157,13 +157,18 @@ if HAVE_NUMBA:
     _solve_one = numba.njit(cache=True, nogil=True)(_solve_one)
 
 
-def _train_epoch(omega, K, learn_omega, learn_K, X, y, order, inputs, outputs, input_scale, target, beta, lr,
-                 grad_clip, omega_clip, K_min, K_max, pinned, tol, max_iter, stab_tol, skipped):
+def _train_epoch(omega, K, learn_omega, learn_K, X, y, order, inputs, outputs, input_scale, T, beta, lr,
+                 grad_clip, omega_clip, K_min, K_max, pinned, tol, max_iter, stab_tol, skipped, batch_size, opt,
+                 mu, b1, b2, eps, m_om, v_om, m_K, v_K, step_count):
     # pragma: no cover - compiled
-    """One epoch of online EP-SGD for R runs, the same update as :func:`resonant.ep.training.train`:
-    per step and run, inputs → ω, free and nudged equilibria, EP gradients (centred ω-gradient,
-    cos-difference K-gradient), component clipping, the update on learnable parameters, ω and K
-    clipping; a step without converged, stable equilibria is skipped and counted."""
+    """One epoch of EP training for R runs, the same update as :func:`resonant.ep.training.train`:
+    per run and mini-batch of ``batch_size`` consecutive samples of ``order``, for each sample inputs → ω,
+    targets T[y] on the outputs, free and nudged equilibria, EP gradients (centred ω-gradient,
+    cos-difference K-gradient) with components clipped to ±grad_clip; the mean over the batch's samples
+    with converged, stable equilibria (the others are skipped and counted) goes to the optimiser
+    (``opt`` 0 = SGD, 1 = momentum μ, 2 = Adam b1, b2, eps with per-run state m_*, v_*, step_count),
+    which updates the learnable parameters; then ω and K are clipped. batch_size = 1 with SGD is the
+    paper's online rule."""
     R, N = omega.shape
     S = order.shape[1]
     n_out = outputs.shape[0]
@@ -180,48 +185,87 @@ def _train_epoch(omega, K, learn_omega, learn_K, X, y, order, inputs, outputs, i
     th_f = np.empty(N)
     th_n = np.empty(N)
     g = np.empty(N)
-    for s in range(S):
+    acc_om = np.empty(N)
+    acc_K = np.empty((N, N))
+    for b0 in range(0, S, batch_size):
+        b1_end = min(b0 + batch_size, S)
         for r in range(R):
-            idx = order[r, s]
             for i in range(N):
-                om[i] = omega[r, i]
-                t[i] = 0.0
-                m[i] = 0.0
-            for a in range(inputs.shape[0]):
-                om[inputs[a]] = input_scale * X[r, idx, a]
-            for a in range(n_out):
-                m[outputs[a]] = 1.0
-                t[outputs[a]] = -target if a == y[r, idx] else target
-            mean = 0.0
-            for i in range(N):
-                mean += om[i]
-            mean /= N
-            for i in range(N):
-                omega_c[i] = om[i] - mean
-                th_f[i] = 0.0
-            e1, s1 = _solve_one(th_f, omega_c, K[r], 0.0, t, m, pinned, tol, max_iter, stab_tol, F, H, step, cand,
-                                cs, sn)
-            for i in range(N):
-                th_n[i] = th_f[i]
-            e2, s2 = _solve_one(th_n, omega_c, K[r], beta, t, m, pinned, tol, max_iter, stab_tol, F, H, step, cand,
-                                cs, sn)
-            if not (s1 and s2 and e1 <= tol and e2 <= tol):
-                skipped[r] += 1
+                acc_om[i] = 0.0
+                for j in range(N):
+                    acc_K[i, j] = 0.0
+            n_ok = 0
+            for s in range(b0, b1_end):
+                idx = order[r, s]
+                for i in range(N):
+                    om[i] = omega[r, i]
+                    t[i] = 0.0
+                    m[i] = 0.0
+                for a in range(inputs.shape[0]):
+                    om[inputs[a]] = input_scale * X[r, idx, a]
+                for a in range(n_out):
+                    m[outputs[a]] = 1.0
+                    t[outputs[a]] = T[y[r, idx], a]
+                mean = 0.0
+                for i in range(N):
+                    mean += om[i]
+                mean /= N
+                for i in range(N):
+                    omega_c[i] = om[i] - mean
+                    th_f[i] = 0.0
+                e1, s1 = _solve_one(th_f, omega_c, K[r], 0.0, t, m, pinned, tol, max_iter, stab_tol, F, H, step,
+                                    cand, cs, sn)
+                for i in range(N):
+                    th_n[i] = th_f[i]
+                e2, s2 = _solve_one(th_n, omega_c, K[r], beta, t, m, pinned, tol, max_iter, stab_tol, F, H, step,
+                                    cand, cs, sn)
+                if not (s1 and s2 and e1 <= tol and e2 <= tol):
+                    skipped[r] += 1
+                    continue
+                n_ok += 1
+                gm = 0.0
+                for i in range(N):
+                    g[i] = -(th_n[i] - th_f[i]) / beta
+                    gm += g[i]
+                gm /= N
+                for i in range(N):
+                    if learn_omega[r, i]:
+                        acc_om[i] += min(max(g[i] - gm, -grad_clip), grad_clip)
+                for i in range(N):
+                    for j in range(i + 1, N):
+                        if learn_K[r, i, j] and K[r, i, j] > 0.0:
+                            gk = (math.cos(th_f[j] - th_f[i]) - math.cos(th_n[j] - th_n[i])) / beta
+                            acc_K[i, j] += min(max(gk, -grad_clip), grad_clip)
+            if n_ok == 0:
                 continue
-            gm = 0.0
-            for i in range(N):
-                g[i] = -(th_n[i] - th_f[i]) / beta
-                gm += g[i]
-            gm /= N
+            step_count[r] += 1
+            bc1 = 1.0 - b1 ** step_count[r]
+            bc2 = 1.0 - b2 ** step_count[r]
             for i in range(N):
                 if learn_omega[r, i]:
-                    gi = min(max(g[i] - gm, -grad_clip), grad_clip)
+                    gi = acc_om[i] / n_ok
+                    if opt == 1:
+                        m_om[r, i] = mu * m_om[r, i] + gi
+                        gi = m_om[r, i]
+                    elif opt == 2:
+                        m_om[r, i] = b1 * m_om[r, i] + (1.0 - b1) * gi
+                        v_om[r, i] = b2 * v_om[r, i] + (1.0 - b2) * gi * gi
+                        gi = (m_om[r, i] / bc1) / (math.sqrt(v_om[r, i] / bc2) + eps)
                     omega[r, i] = min(max(omega[r, i] - lr * gi, -omega_clip), omega_clip)
             for i in range(N):
                 for j in range(i + 1, N):
                     if learn_K[r, i, j] and K[r, i, j] > 0.0:
-                        gk = (math.cos(th_f[j] - th_f[i]) - math.cos(th_n[j] - th_n[i])) / beta
-                        gk = min(max(gk, -grad_clip), grad_clip)
+                        gk = acc_K[i, j] / n_ok
+                        if opt == 1:
+                            m_K[r, i, j] = mu * m_K[r, i, j] + gk
+                            m_K[r, j, i] = m_K[r, i, j]
+                            gk = m_K[r, i, j]
+                        elif opt == 2:
+                            m_K[r, i, j] = b1 * m_K[r, i, j] + (1.0 - b1) * gk
+                            v_K[r, i, j] = b2 * v_K[r, i, j] + (1.0 - b2) * gk * gk
+                            m_K[r, j, i] = m_K[r, i, j]
+                            v_K[r, j, i] = v_K[r, i, j]
+                            gk = (m_K[r, i, j] / bc1) / (math.sqrt(v_K[r, i, j] / bc2) + eps)
                         kn = min(max(K[r, i, j] - lr * gk, K_min), K_max)
                         K[r, i, j] = kn
                         K[r, j, i] = kn

@@ -276,43 +276,101 @@ def _fmt(v: Any, spec: str = ".3f") -> str:
     return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
 
 
+_QUANTILES = (0.0, 0.05, 0.25, 0.5, 0.75, 1.0)
+
+
+def _readout_note(cfg: dict[str, Any]) -> str:
+    targets = cfg.get("targets", "differential")
+    if targets == "common":
+        return ("Targets `common` (ours): both outputs at −0.2 for the first vowel and +0.2 for the second; "
+                "`consistent` = the class whose target vector is nearest (sign of θ_out1 + θ_out2). The `paper` "
+                "readout argmax_o cos θ_o compares the two outputs, which these targets ask to be equal: it is "
+                "listed for completeness only and is not a readout of this loss.")
+    return ("Targets `differential` (the paper's): −0.2 on the correct class's output, +0.2 on the other; readouts "
+            "`paper` = argmax_o cos θ_o, `consistent` = the class whose target vector is nearest (argmin_o θ_o, "
+            "consistent with the loss).")
+
+
+def _training_line(cfg: dict[str, Any]) -> str:
+    opt = cfg.get("optimizer", "sgd")
+    bs = cfg.get("batch_size", 1)
+    mode = "online (batch 1)" if bs == 1 else f"mini-batch {bs}"
+    params = cfg.get("optimizer_params") or {}
+    extra = (" (" + ", ".join(f"{k} {v}" for k, v in params.items()) + ")") if params else ""
+    return f"{cfg['epochs']} epochs, {mode}, optimiser {opt}{extra}, lr {cfg['lr']}, β {cfg['beta']}"
+
+
 def _ablation_md(result: dict[str, Any]) -> str:
     cfg = result["config"]
     single = len(cfg["seeds"]) == 1 and len(cfg["conditions"]) == 1
     title = (f"# EP training run: seed {cfg['seeds'][0]}, {cfg['conditions'][0]} learns" if single
              else "# EP ablation: ω-only vs K-only vs both")
+    seeds = cfg["seeds"]
+    seed_text = f"seeds {seeds[0]}–{seeds[-1]}" if len(seeds) > 1 and seeds == list(range(seeds[0], seeds[-1] + 1)) \
+        else f"seeds {seeds}"
+    strict = cfg.get("strict_train_acc", 0.9)
     lines = [
         title,
         "",
-        f"Vowels {cfg['pair'][0]!s} vs {cfg['pair'][1]!s} from `{cfg['data']}`; {len(cfg['seeds'])} seeds × "
+        f"Vowels {cfg['pair'][0]!s} vs {cfg['pair'][1]!s} from `{cfg['data']}`; {len(seeds)} seeds ({seed_text}) × "
         f"{len(cfg['conditions'])} conditions = {cfg['runs']} runs trained together (one batched equilibrium solve "
-        f"per online step); {cfg['epochs']} epochs of online SGD, lr {cfg['lr']}, β {cfg['beta']}; wall time "
-        f"{result['wall_seconds']:.1f} s. \"Converged\" = final train accuracy > 0.6 (the paper's definition), "
-        "under each readout: `paper` = argmax_o cos θ_o, `consistent` = the class whose target vector is nearest "
-        "(consistent with the loss). Test accuracies are on each seed's held-out 20 %.",
+        f"per step); {_training_line(cfg)}; initial frequencies {cfg.get('seeding', 'random')}; wall time "
+        f"{result['wall_seconds']:.1f} s. \"Converged\" = final train accuracy > "
+        f"{cfg.get('converged_train_acc', 0.6)} (the paper's definition), \"strict\" = final train accuracy ≥ "
+        f"{strict}, under each readout. Test accuracies are on each seed's held-out 20 %.",
         "",
-        "| condition | readout | converged / seeds | mean test acc (converged) | mean test acc (all) | "
-        "median test acc (all) | published converged | published acc (converged) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        _readout_note(cfg),
+        "",
+        "| condition | readout | converged / seeds | strict (≥ " + f"{strict}) | mean test acc (converged) | "
+        "mean test acc (all) | median test acc (all) | published converged | published acc (converged) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in result["records"]:
         pub = r.get("published") or {}
+        pub_conv = f"{pub['converged']} / {pub.get('of', 100)}" if "converged" in pub else "—"
         lines.append(
             f"| {r['condition']} | {r['readout']} | {r['converged']} / {r['n_seeds']} | "
+            f"{r.get('converged_strict', '—')} / {r['n_seeds']} | "
             f"{_fmt(r['mean_test_acc_converged'])} | {_fmt(r['mean_test_acc_all'])} | "
-            f"{_fmt(r['median_test_acc_all'])} | {pub.get('converged', '—')} / 100 | "
-            f"{_fmt(pub.get('mean_test_acc_converged'))} |")
-    if result.get("baseline"):
-        b = result["baseline"]
-        lines += ["", f"Baseline, {b['method']}: mean test accuracy {b['mean_test_acc']:.3f} over {b['n_seeds']} seeds "
-                  f"(published: {_fmt(b.get('published'), '.2f')})."]
+            f"{_fmt(r['median_test_acc_all'])} | {pub_conv} | {_fmt(pub.get('mean_test_acc_converged'))} |")
+    b = result.get("baseline")
+    if b:
+        train_txt = f", train accuracy {b['mean_train_acc']:.3f}" if "mean_train_acc" in b else ""
+        lines += ["", f"Baseline, {b['method']}: mean test accuracy {b['mean_test_acc']:.3f}{train_txt} over "
+                  f"{b['n_seeds']} seeds (published: {_fmt(b.get('published'), '.2f')})."]
+        lines += _distribution_md(result)
     if result.get("welch"):
         lines += ["", "Welch t-test, converged test accuracies, ω-only vs K-only (or K-matched):", ""]
         for kind, w in result["welch"].items():
             lines.append(f"- readout `{kind}`: t = {w['t']:.3f}, p = {w['p']:.3g} (n = {w['n_omega']} vs {w['n_K']})")
     lines += ["", "![test accuracy per condition](fig_ablation_acc.png)", "",
               "![training curves](fig_ablation_curves.png)", ""]
+    if b and len(seeds) > 1:
+        lines += ["![test accuracy distribution against logistic regression](fig_ablation_vs_logreg.png)", ""]
+    lines += ["## Configuration", "", "```json", json.dumps(_jsonable(cfg), indent=1), "```", ""]
     return "\n".join(lines) + "\n"
+
+
+def _distribution_md(result: dict[str, Any]) -> list[str]:
+    """Test-accuracy quantiles per condition (consistent readout) against logistic regression, and the paired
+    per-seed difference (same split)."""
+    b = result["baseline"]
+    lr = np.asarray(b["test_acc"], dtype=float)
+    qs = " | ".join(f"q{int(q * 100)}" if 0 < q < 1 else ("min" if q == 0 else "max") for q in _QUANTILES)
+    lines = ["", "Test-accuracy distribution over seeds (readout `consistent`) against logistic regression on the "
+             "same splits; Δ = EP − LR per seed:", "",
+             f"| method | mean | {qs} | mean Δ | seeds with EP ≥ LR |", "|---|---:|" + "---:|" * (len(_QUANTILES) + 2)]
+    for r in result["records"]:
+        if r["readout"] != "consistent":
+            continue
+        acc = np.asarray(r["test_acc"], dtype=float)
+        q = " | ".join(f"{v:.3f}" for v in np.quantile(acc, _QUANTILES))
+        d = acc - lr
+        lines.append(f"| {r['condition']} | {acc.mean():.3f} | {q} | {d.mean():+.3f} | "
+                     f"{int((d >= -1e-12).sum())} / {len(d)} |")
+    q = " | ".join(f"{v:.3f}" for v in np.quantile(lr, _QUANTILES))
+    lines.append(f"| logistic regression | {lr.mean():.3f} | {q} | — | — |")
+    return lines
 
 
 def _fig_ablation_acc(result: dict[str, Any], path: Path) -> Path:
@@ -349,12 +407,48 @@ def _fig_ablation_curves(result: dict[str, Any], path: Path) -> Path:
     return _save_figure(fig, path)
 
 
+def _fig_ablation_vs_logreg(result: dict[str, Any], path: Path) -> Path:
+    """Empirical CDF of the test accuracy over seeds per condition (consistent readout) and of logistic regression
+    on the same splits (left); per-seed EP against LR test accuracy (right)."""
+    lr = np.asarray(result["baseline"]["test_acc"], dtype=float)
+    fig = _new_figure((10.0, 4.2))
+    ax1, ax2 = fig.subplots(1, 2)
+
+    def ecdf(ax, x: np.ndarray, **kw: Any) -> None:
+        xs = np.sort(x)
+        ax.step(np.concatenate([[0.0], xs, [1.0]]), np.concatenate([[0.0], np.arange(1, len(xs) + 1) / len(xs),
+                                                                    [1.0]]), where="post", **kw)
+
+    for r in result["records"]:
+        if r["readout"] != "consistent":
+            continue
+        acc = np.asarray(r["test_acc"], dtype=float)
+        ecdf(ax1, acc, label=r["condition"])
+        ax2.plot(lr + np.linspace(-0.004, 0.004, len(lr)), acc, ".", alpha=0.6, label=r["condition"])
+    ecdf(ax1, lr, label="logistic regression", color="k", ls="--")
+    ax1.set_xlabel("test accuracy (fraction)")
+    ax1.set_ylabel("fraction of seeds with accuracy ≤ x")
+    ax1.set_title("test accuracy over seeds (readout: consistent)")
+    ax1.legend(fontsize=8, loc="upper left")
+    lo = float(min(lr.min(), *(min(r["test_acc"]) for r in result["records"] if r["readout"] == "consistent")))
+    ax2.plot([lo, 1], [lo, 1], "k:", lw=1, label="EP = LR")
+    ax2.set_xlabel("logistic regression test accuracy (same split)")
+    ax2.set_ylabel("EP test accuracy")
+    ax2.set_title("per seed (x jittered by ±0.004)")
+    ax2.legend(fontsize=8, loc="lower right")
+    for ax in (ax1, ax2):
+        ax.grid(True, alpha=0.3)
+    return _save_figure(fig, path)
+
+
 def write_ablation_report(result: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
-    """Write results.json, report.md and two figures for an ablation result (from experiments.ep_ablation)."""
+    """Write results.json, report.md and the figures for an ablation result (from experiments.ep_ablation)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"results": _write_text(out / "results.json", json.dumps(_jsonable(result), indent=1))}
     paths["fig_acc"] = _fig_ablation_acc(result, out / "fig_ablation_acc.png")
     paths["fig_curves"] = _fig_ablation_curves(result, out / "fig_ablation_curves.png")
+    if result.get("baseline") and len(result["config"]["seeds"]) > 1:
+        paths["fig_vs_logreg"] = _fig_ablation_vs_logreg(result, out / "fig_ablation_vs_logreg.png")
     paths["report"] = _write_text(out / "report.md", _ablation_md(result))
     return paths
