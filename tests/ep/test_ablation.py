@@ -159,6 +159,8 @@ def test_ablation_with_training_options_records_them_and_the_strict_convergence(
         assert rec["published"] is None  # no published number for our targets
     b = r["baseline"]
     assert len(b["test_acc"]) == len(b["train_acc"]) == 2 and b["published"] == 0.83
+    assert r["curves"]["omega"]["epoch"] == [0, 1]  # the untrained networks head the curves
+    assert all(len(rec["initial_train_acc"]) == 2 for rec in r["records"])
     paths = write_ablation_report(r, tmp_path)
     text = paths["report"].read_text()
     assert "Targets `common`" in text and "optimiser adam" in text and "logistic regression" in text

@@ -12,6 +12,7 @@ optimiser) pass through. Logistic regression is fitted on the same splits as the
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -173,7 +174,9 @@ def ablation(
             xa = np.array(a["test_acc"])[np.array(a["train_acc"]) > CONVERGED_TRAIN_ACC]
             xb = np.array(b["test_acc"])[np.array(b["train_acc"]) > CONVERGED_TRAIN_ACC]
             if len(xa) > 1 and len(xb) > 1:
-                res = stats.ttest_ind(xa, xb, equal_var=False)
+                with warnings.catch_warnings():  # identical accuracies (e.g. all 1.0): scipy warns, t/p are NaN
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    res = stats.ttest_ind(xa, xb, equal_var=False)
                 welch[kind] = {"t": float(res.statistic), "p": float(res.pvalue), "n_omega": len(xa), "n_K": len(xb)}
     Xtr_s, ytr_s = torch.stack([tasks[s].X_train for s in seeds]), torch.stack([tasks[s].y_train for s in seeds])
     lr_acc = logistic_regression_accuracy(Xtr_s, ytr_s, torch.stack([tasks[s].X_test for s in seeds]),
