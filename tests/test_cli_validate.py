@@ -15,8 +15,8 @@ def test_validate_rcs_smoke_writes_report_results_and_figures(tmp_path):
     res = runner.invoke(app, ["validate", "rcs", "--out", str(out), "--size", "smoke", "--seeds", "1"])
     assert res.exit_code == 0, res.output
     data = json.loads((out / "results.json").read_text())
-    assert len(data) == 12
-    assert [d["claim"].split(".")[0] for d in data] == [str(j) for j in range(1, 13)]
+    assert len(data) == 14
+    assert [d["claim"].split(".")[0] for d in data] == [str(j) for j in range(1, 15)]
     for d in data:
         assert set(d) == set(SCHEMA_KEYS)
         assert d["verdict"] in VERDICTS and d["seeds"] == [0]

@@ -270,6 +270,8 @@ def validate_rcs_cmd(
     seeds: Annotated[Optional[int], typer.Option(  # noqa: UP045
         min=1, help="number of seeds 0 … seeds−1 (default: 5 for full, 2 for smoke)")] = None,
     threads: Annotated[int, typer.Option(min=1, help="torch intra-op threads")] = 1,
+    data: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        help="Hillenbrand vowel CSV (vowel,F1,F2) for claim 13; absent: a labelled synthetic fallback")] = None,
 ) -> None:
     """Validate the RCS paper's claims (§1.1, §4-§7, §9, §11): one experiment per claim, each over ≥ 5 seeds."""
     import torch
@@ -282,7 +284,7 @@ def validate_rcs_cmd(
     with Progress(TextColumn("[bold]validate rcs"), BarColumn(), TextColumn("{task.completed}/{task.total} claims"),
                   TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False) as bar:
         task = bar.add_task("", total=len(CLAIMS))
-        results = validate_rcs(out, size=size, seeds=None if seeds is None else range(seeds),
+        results = validate_rcs(out, size=size, seeds=None if seeds is None else range(seeds), data=data,
                                progress=lambda done, total, name: bar.update(task, completed=done, total=total,
                                                                             description=name))
     counts = {v: sum(r.verdict == v for r in results) for v in ("supported", "refuted", "inconclusive")}

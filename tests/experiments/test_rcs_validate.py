@@ -86,7 +86,7 @@ def test_sizes_and_arguments_are_validated():
 
 
 def test_every_claim_docstring_declares_hypothesis_protocol_criterion_and_baseline():
-    assert len(rv.CLAIMS) == 12
+    assert len(rv.CLAIMS) == 14
     for j, claim in enumerate(rv.CLAIMS, start=1):
         f = rv._doc_fields(claim)
         assert f["claim"].startswith(f"{j}. ")
@@ -133,3 +133,10 @@ def test_unstructured_control_keeps_timing_and_frequency_marginal_but_drops_stru
     assert [s.phase for s in ctl] != [s.phase for s in ev]
     again = rv.unstructured_control(src, 20.0, 3).signals
     assert [(s.frequency, s.phase) for s in again] == [(s.frequency, s.phase) for s in ctl]
+
+
+def test_claim_13_without_data_uses_the_labelled_synthetic_fallback():
+    with pytest.warns(UserWarning, match="SYNTHETIC"):
+        r = _check(rv.claim_13_vowel_readout(SEEDS, "smoke"), 13)
+    assert r.details["data_source"] == "synthetic"
+    assert r.verdict == ("supported" if r.value >= r.baseline - 0.02 else "refuted")

@@ -19,7 +19,8 @@ Streams used (all with their documented defaults unless listed here):
   frequency redrawn i.i.d. from the stream's own frequencies and its phase i.i.d. uniform, so only
   the group structure is destroyed (claim 1).
 
-:func:`validate_rcs` runs all twelve, draws one figure per claim and writes ``report.md`` and
+:func:`validate_rcs` runs all fourteen (13: the vowel readout; 14: the §10.5 regime map), draws one figure per
+claim and writes ``report.md`` and
 ``results.json`` through :func:`resonant.reports.claims_report.write_claims_report`.
 """
 
@@ -29,6 +30,7 @@ import functools
 import inspect
 import json
 import math
+import os
 import platform
 import re
 import sys
@@ -72,6 +74,8 @@ __all__ = [
     "claim_10_observation",
     "claim_11_compute",
     "claim_12_finite_precision",
+    "claim_13_vowel_readout",
+    "claim_14_regimes",
     "unstructured_control",
     "validate_rcs",
 ]
@@ -1516,10 +1520,112 @@ def claim_12_finite_precision(seeds: Iterable[int], size: str | ValidationSize, 
 
 # ====================================================================================== the suite
 #: The claims in report order.
+
+
+# ====================================================================================== claims 13-14
+def claim_13_vowel_readout(seeds: Iterable[int], size: str | ValidationSize, *,
+                           out_dir: str | Path | None = None, data: Any = None) -> ClaimResult:
+    """Claim 13: the carrier configuration classifies real signals (§7.3, eq. 34).
+
+    Hypothesis: a stream segment's carrier configuration identifies its class: the eq. 34 prototype readout,
+    learned outside the engine, classifies the Hillenbrand vowels about as well as a linear model on the raw
+    formants, while the engine compresses each token into a few carriers and bonds.
+    Protocol: experiments.rcs_vowels (smoke: 5 tokens per vowel; full: all tokens): each token is a 3 s burst of
+    two oscillators at F1/750 and F2/750 Hz, 4 s apart, labels hidden from the engine; the eq. 34 readout
+    (readouts.CarrierPrototypeClassifier on the carrier-configuration vector) is fitted on an 80/20 split per
+    seed. Data: the CSV given to the suite, else the labelled synthetic fallback (the report says which).
+    Criterion: supported if the mean readout accuracy over seeds is at least the logistic regression's minus
+    0.02 (two points); refuted otherwise.
+    Baseline: logistic regression on the raw (F1, F2) with the same splits and seeds.
+    """
+    from resonant.experiments.rcs_vowels import run_rcs_vowels
+
+    seeds, sz = _seeds(seeds), _size(size)
+    rec = run_rcs_vowels(data, size="full" if sz.name == "full" else "smoke", seeds=seeds, fallback=True)
+    sm = rec["summary"]
+    acc, lr = sm["readout_accuracy"], sm["lr_raw_accuracy"]
+    passed = acc["mean"] >= lr["mean"] - 0.02
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot(1, 1, 1)
+        names = ["eq. 34 readout", "LR on raw F1/F2", "LR on carrier features"]
+        keys = ["readout_accuracy", "lr_raw_accuracy", "lr_carrier_accuracy"]
+        ax.bar(names, [sm[k]["mean"] for k in keys], yerr=[sm[k]["std"] for k in keys], capsize=4)
+        ax.axhline(1 / len(rec["vowels"]), color="grey", ls=":", label="chance")
+        ax.set_ylabel("test accuracy")
+        ax.set_title(f"vowels ({rec['data_source']}), seeds {seeds}")
+        ax.legend()
+
+    fig = _figure(out_dir, "claim13_vowel_readout.png", draw, (7.0, 4.0))
+    return _result(
+        claim_13_vowel_readout, verdict=passed, metric="eq. 34 readout test accuracy (mean over seeds)",
+        value=acc["mean"], baseline=lr["mean"], seeds=seeds, spread=acc["std"], figure=fig,
+        notes=(f"data: {rec['data_source']}; LR on the carrier features {sm['lr_carrier_accuracy']['mean']:.3f} ± "
+               f"{sm['lr_carrier_accuracy']['std']:.3f}; L_comp per token {sm['L_comp_per_token']['mean']:.2f}; "
+               f"ARI of the eq. 33 hard assignment vs vowel {sm['ari_assignment_vs_vowel']['mean']:.3f}."),
+        details={"summary": sm, "data_source": rec["data_source"], "n_tokens": rec["n_tokens_available"]},
+    )
+
+
+def claim_14_regimes(seeds: Iterable[int], size: str | ValidationSize, *,
+                     out_dir: str | Path | None = None) -> ClaimResult:
+    """Claim 14: the §10.5 failure modes sit where the paper says, and the defaults avoid them (§10.5).
+
+    Hypothesis: synchrony collapse appears when the coupling gain κ is large relative to detuning,
+    over-mitosis when the persistence window T_div is short, under-mitosis when it is long, and the default
+    configuration is healthy.
+    Protocol: experiments.rcs_regimes: a κ × T_div sweep of the paper stream through resonant.sweep (local process
+    pool), every other constant at its default; each cell classified by the thresholds declared in that module
+    (collapse: R̄ over steps with N ≥ 3 above 0.8; over-mitosis: ≥ 1.5 carriers per frequency group or more
+    mitoses than arrivals; under-mitosis: < 1 mitosis/min while ≥ 10 % of bonded carrier-time is on mixed
+    carriers). Seeds 0 … n − 1 with n the suite's number of seeds.
+    Criterion: refuted if the grid cell nearest the defaults (log distance) is not healthy, or a failure mode
+    appears away from its predicted corner (collapse at the smallest κ, over-mitosis at the longest T_div,
+    under-mitosis at the shortest); supported if, in addition, all three failure modes appear; inconclusive
+    otherwise (some predicted failure modes do not occur in the scanned range).
+    Baseline: the default configuration's cell.
+    """
+    from resonant.experiments.rcs_regimes import X_PARAM, Y_PARAM, run_regime_map
+
+    sz = _size(size)
+    name = "full" if sz.name == "full" else "smoke"
+    out = Path(out_dir) / "regimes" if out_dir is not None else None
+    if out is None:
+        import tempfile
+
+        out = Path(tempfile.mkdtemp(prefix="rcs-regimes-"))
+    rec = run_regime_map(out, name, seeds=len(_seeds(seeds)), n_workers=min(2, os.cpu_count() or 1))
+    xs, ys = rec["xs"], rec["ys"]
+    d0 = (getattr(CONFIG, X_PARAM), getattr(CONFIG, Y_PARAM))
+    cells = {(c[X_PARAM], c[Y_PARAM]): c["regime"] for c in rec["cells"]}
+    near = min(cells, key=lambda xy: abs(math.log(xy[0] / d0[0])) + abs(math.log(xy[1] / d0[1])))
+    default_ok = cells[near] == "healthy"
+    misplaced = [
+        xy for xy, r in cells.items()
+        if (r == "synchrony collapse" and xy[0] == min(xs)) or (r == "over-mitosis" and xy[1] == max(ys))
+        or (r == "under-mitosis" and xy[1] == min(ys))
+    ]
+    seen = {r for r in cells.values()}
+    all_modes = {"synchrony collapse", "over-mitosis", "under-mitosis"} <= seen
+    verdict = False if (not default_ok or misplaced) else (True if all_modes else None)
+    fig = None
+    if out_dir is not None and (out / "fig_regime_map.png").is_file():
+        fig = "regimes/fig_regime_map.png"
+    return _result(
+        claim_14_regimes, verdict=verdict, metric=f"regime of the cell nearest the defaults ({X_PARAM}, {Y_PARAM}) = "
+        f"{near}", value=cells[near], baseline="healthy", seeds=list(rec["seeds"]), figure=fig,
+        notes=(f"counts over the {len(cells)} cells: {rec['counts']}; failure modes never seen in the scanned range: "
+               f"{sorted({'synchrony collapse', 'over-mitosis', 'under-mitosis'} - seen)}; misplaced: {misplaced}. "
+               f"Table: regimes/regimes.md."),
+        details={"counts": rec["counts"], "xs": xs, "ys": ys, "cells": {f"{k[0]},{k[1]}": v for k, v in cells.items()},
+                 "extremes": rec.get("extremes")},
+    )
+
+
 CLAIMS: tuple[Callable[..., ClaimResult], ...] = (
     claim_01_compression, claim_02_sparsity, claim_03_mitosis, claim_04_synchrony, claim_05_phase_alignment,
     claim_06_tuning, claim_07_gate_width, claim_08_metabolism, claim_09_genesis, claim_10_observation,
-    claim_11_compute, claim_12_finite_precision,
+    claim_11_compute, claim_12_finite_precision, claim_13_vowel_readout, claim_14_regimes,
 )
 
 
@@ -1528,6 +1634,7 @@ def validate_rcs(
     size: str | ValidationSize = "full",
     seeds: Iterable[int] | None = None,
     progress: bool | Callable[[int, int, str], None] = True,
+    data: str | Path | None = None,
 ) -> list[ClaimResult]:
     """Run every RCS claim, save one figure per claim into ``out_dir`` and write report.md + results.json.
 
@@ -1536,6 +1643,7 @@ def validate_rcs(
         size: ``"smoke"``, ``"full"`` or a :class:`ValidationSize`.
         seeds: seeds to run (default: 0 … n_seeds − 1 of the size: 5 for full, 2 for smoke).
         progress: True prints one line per claim to stderr; a callable gets (done, total, claim name).
+        data: the vowel CSV for claim 13 (absent or None: the labelled synthetic fallback, with a warning).
 
     A claim whose experiment raises is recorded as inconclusive with the error in its notes, and the suite
     goes on. Returns the results in claim order.
@@ -1553,7 +1661,8 @@ def validate_rcs(
             progress(j, len(CLAIMS), name)
         t0 = time.perf_counter()
         try:
-            res = claim(seed_list, sz, out_dir=out)
+            kwargs: dict[str, Any] = {"data": data} if claim is claim_13_vowel_readout else {}
+            res = claim(seed_list, sz, out_dir=out, **kwargs)
         except Exception as exc:  # record and go on: one broken experiment must not hide the others
             f = _doc_fields(claim)
             res = ClaimResult(claim=f["claim"], verdict="inconclusive", metric="experiment failed", value=None,
