@@ -294,6 +294,43 @@ def validate_rcs_cmd(
                   + ", ".join(f"{n} {v}" for v, n in counts.items()))
 
 
+@validate_app.command("drai")
+def validate_drai_cmd(
+    out: Annotated[Path, typer.Option(help="output folder (report.md, results.json, figures, task records)")] = Path(
+        "drai-validation"),
+    size: Annotated[str, typer.Option(help="smoke (seconds, for CI) or full (the real run, minutes)")] = "full",
+    seeds: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        min=1, help="number of seeds 0 … seeds−1 (default: 5 for full, 2 for smoke)")] = None,
+    tasks: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="comma list of tasks (classify, memory, continual, reversal, efficiency); default all")] = None,
+    threads: Annotated[int, typer.Option(min=1, help="torch intra-op threads")] = 1,
+) -> None:
+    """Validate the DRAI paper's claims: five tasks, each against its baselines in the same run, ≥ 5 seeds."""
+    import torch
+
+    from resonant.experiments.drai_validate import SIZES, TASKS, validate_drai
+
+    if size not in SIZES:
+        raise typer.BadParameter(f"size must be one of {list(SIZES)}, got {size!r}", param_hint="--size")
+    keys = None if tasks is None else [t.strip() for t in tasks.split(",") if t.strip()]
+    valid = [t.key for t in TASKS]
+    if keys is not None and (not keys or any(k not in valid for k in keys)):
+        raise typer.BadParameter(f"tasks must be from {valid}, got {tasks!r}", param_hint="--tasks")
+    torch.set_num_threads(threads)
+    n_tasks = len(TASKS) if keys is None else len(keys)
+    with Progress(TextColumn("[bold]validate drai"), BarColumn(), TextColumn("{task.completed}/{task.total} tasks"),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task("", total=n_tasks)
+        results = validate_drai(out, size=size, seeds=None if seeds is None else range(seeds), tasks=keys,
+                                progress=lambda done, total, name: bar.update(task, completed=done, total=total,
+                                                                             description=name))
+    counts = {v: sum(r.verdict == v for r in results) for v in ("supported", "refuted", "inconclusive")}
+    for r in results:
+        console.print(f"  {r.verdict:>12}  {r.claim}")
+    console.print(f"[green]wrote[/green] {out / 'report.md'} and {out / 'results.json'}: "
+                  + ", ".join(f"{n} {v}" for v, n in counts.items()))
+
+
 def main() -> None:
     app()
 
