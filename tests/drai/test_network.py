@@ -286,3 +286,10 @@ def test_cuda_learning_and_recall_match_the_float64_cpu_path(device):
     torch.testing.assert_close(out[device][0], out["cpu"][0], rtol=0, atol=1e-10)
     torch.testing.assert_close(out[device][1], out["cpu"][1], rtol=0, atol=1e-8)
     assert out[device][2] == out["cpu"][2]
+
+
+def test_binary_patterns_are_exact_zero_or_pi_in_float64():
+    xi = binary_patterns(4, 50, torch.Generator().manual_seed(0))
+    assert xi.dtype == torch.float64
+    assert torch.all((xi == 0.0) | (xi == math.pi))
+    assert torch.equal(torch.cos(xi).abs(), torch.ones_like(xi))

@@ -488,7 +488,8 @@ def binary_patterns(P: int, N: int, generator: torch.Generator, *, dtype: torch.
                     device: str | torch.device | None = None) -> torch.Tensor:
     """P random ±1 patterns as phases ξ ∈ {0, π} (s = +1 ↔ 0, s = −1 ↔ π), shape (P, N)."""
     bits = torch.randint(0, 2, (P, N), generator=generator, device=device)
-    return (math.pi * bits).to(dtype)
+    # scale after the cast: int64 * π promotes to float32, and float32 π makes cos ξ ≠ −1 exactly.
+    return math.pi * bits.to(dtype)
 
 
 def random_phase_patterns(P: int, N: int, generator: torch.Generator, *, dtype: torch.dtype = torch.float64,

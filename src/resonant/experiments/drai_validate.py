@@ -59,9 +59,9 @@ TASKS: tuple[Task, ...] = (
     Task("continual", "3. class-incremental split-digits", "resonant.experiments.drai_continual",
          "run_continual", "claims_continual", "figure_continual"),
     Task("reversal", "4. reversal learning and surprise", "resonant.experiments.drai_reversal",
-         "run_reversal", "claims_reversal", "figure_reversal"),
+         "run_drai_reversal", "claims_drai_reversal", "figure_drai_reversal"),
     Task("efficiency", "5. efficiency of resonance-gated updates", "resonant.experiments.drai_efficiency",
-         "run_efficiency", "claims_efficiency", "figure_efficiency"),
+         "run_drai_efficiency", "claims_drai_efficiency", "figure_drai_efficiency"),
 )
 
 
