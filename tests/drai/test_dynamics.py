@@ -12,6 +12,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from resonant.core.errors import NumericalInstabilityError
 from resonant.core.kuramoto import kuramoto_rhs
@@ -20,6 +22,7 @@ from resonant.drai.dynamics import (
     EdgeList,
     complex_coupling_sum,
     coupling_nnz,
+    coupling_sum,
     integrate,
     periodic_forcing,
     phase_velocity,
@@ -273,3 +276,40 @@ def test_device_path_matches_float64_cpu(device):
     got, st = integrate(lambda t, p: phase_velocity(p, od, Wd, harmonics=((2, 0.3),)), pd, dt=0.05, steps=50)
     torch.testing.assert_close(got.cpu(), ref, rtol=0, atol=1e-11)
     torch.testing.assert_close(st.mean_zz.cpu(), st_ref.mean_zz, rtol=0, atol=1e-11)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    xb=st.lists(st.integers(1, 3), min_size=0, max_size=3),
+    wmask=st.lists(st.booleans(), min_size=3, max_size=3),
+    R=st.integers(1, 3),
+    N=st.integers(1, 4),
+    complex_w=st.booleans(),
+)
+def test_rows_times_transpose_equals_broadcast_matmul(xb, wmask, R, N, complex_w):
+    # W keeps some of X's batch dims and is broadcast (size 1) over the others: the folded product must
+    # equal the plain broadcast matmul exactly in value.
+    from resonant.drai.dynamics import rows_times_transpose
+
+    g = torch.Generator().manual_seed(len(xb) * 7 + R * 3 + N)
+    X = torch.randn(*xb, R, N, generator=g, dtype=torch.float64)
+    wb = [d if keep else 1 for d, keep in zip(xb, wmask, strict=False)]
+    W = torch.randn(*wb, N, N, generator=g, dtype=torch.float64)
+    if complex_w:
+        X = X.to(torch.complex128)
+        W = torch.polar(W.abs(), W)
+    expected = torch.matmul(X, W.transpose(-1, -2))
+    got = rows_times_transpose(X, W)
+    assert got.shape == expected.shape
+    assert torch.allclose(got, expected, rtol=1e-13, atol=1e-13)
+
+
+def test_coupling_sum_with_per_network_weights_shared_by_trials():
+    # phases (B, T, N) against W (B, 1, N, N): the folded path must equal the explicit double sum.
+    g = torch.Generator().manual_seed(5)
+    B, T, N = 3, 4, 6
+    phi = 6.0 * torch.rand(B, T, N, generator=g, dtype=torch.float64)
+    W = torch.randn(B, 1, N, N, generator=g, dtype=torch.float64)
+    got = coupling_sum(phi, W)
+    ref = (W * torch.sin(phi.unsqueeze(-2) - phi.unsqueeze(-1))).sum(-1)
+    assert torch.allclose(got, ref, atol=1e-12)

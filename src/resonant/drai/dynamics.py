@@ -96,11 +96,40 @@ def coupling_nnz(W: Coupling) -> int:
     return int((W != 0).sum() - (torch.diagonal(W, dim1=-2, dim2=-1) != 0).sum())
 
 
+def rows_times_transpose(X: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
+    """X Wᵀ for rows X (..., R, N) and a dense W (N, N) or (..., N, N), batch dims broadcast.
+
+    Plain ``matmul`` expands a batched W over every batch dim where only X varies (e.g. per-network weights
+    shared by many trials or patterns), copying W once per row block; here those dims are folded into X's row
+    axis instead, so each W is read once by one batched product.
+    """
+    if W.dim() == 2:
+        return torch.matmul(X, W.transpose(-1, -2))
+    lead = torch.broadcast_shapes(X.shape[:-2], W.shape[:-2])
+    nd = len(lead)
+    R, N = X.shape[-2], X.shape[-1]
+    Xs = X.expand(*lead, R, N)
+    Ws = W.reshape((1,) * (nd - (W.dim() - 2)) + tuple(W.shape))
+    fold = [i for i in range(nd) if Ws.shape[i] == 1 and lead[i] > 1]
+    if not fold:
+        return torch.matmul(Xs, Ws.transpose(-1, -2))
+    keep = [i for i in range(nd) if i not in fold]
+    kshape = [lead[i] for i in keep]
+    fshape = [lead[i] for i in fold]
+    Xr = Xs.permute(*keep, *fold, nd, nd + 1).reshape(*kshape, math.prod(fshape) * R, N)
+    Wk = Ws.reshape(*[Ws.shape[i] for i in keep], N, N)
+    out = torch.matmul(Xr, Wk.transpose(-1, -2)).reshape(*kshape, *fshape, R, W.shape[-2])
+    inverse = [0] * nd
+    for pos, i in enumerate(keep + fold):
+        inverse[i] = pos
+    return out.permute(*inverse, nd, nd + 1)
+
+
 def _matvec(W: Coupling, x: torch.Tensor) -> torch.Tensor:
     """(W x) over the last axis for x (..., N) and W (N, N), (..., N, N) or an EdgeList."""
     if isinstance(W, EdgeList):
         return W.matvec(x)
-    return torch.matmul(W, x.unsqueeze(-1)).squeeze(-1)
+    return rows_times_transpose(x.unsqueeze(-2), W).squeeze(-2)
 
 
 def coupling_sum(phi: torch.Tensor, W: Coupling, k: int = 1) -> torch.Tensor:
@@ -111,7 +140,7 @@ def coupling_sum(phi: torch.Tensor, W: Coupling, k: int = 1) -> torch.Tensor:
         Wc, Ws = W.matvec(c), W.matvec(s)
     else:
         cs = torch.stack((c, s), dim=-2)  # (..., 2, N); one matmul for both products
-        out = torch.matmul(cs, W.transpose(-1, -2))
+        out = rows_times_transpose(cs, W)
         Wc, Ws = out[..., 0, :], out[..., 1, :]
     return c * Ws - s * Wc
 
