@@ -12,6 +12,7 @@ Usage: python benchmarks/ep_speed.py --data ../shared/data/hillenbrand_vowels.cs
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 from pathlib import Path
@@ -49,13 +50,17 @@ def main() -> None:
     single_run(data, 1, "numba")  # JIT warm-up
     one_numba = single_run(data, 200, "numba")
     one_torch = single_run(data, 200, "torch")
+    load_before = os.getloadavg()[0]
     t = time.perf_counter()
     res = ablation(data, seeds=range(args.seeds), cfg=TrainConfig(epochs=args.epochs), eval_every=10)
     full = time.perf_counter() - t
+    load_after = os.getloadavg()[0]
     lines = [
         "# EP training speed",
         "",
-        f"Machine: {platform.machine()}, torch {torch.__version__}, 1 thread.",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, 1 thread; 1-minute load "
+        f"average {load_before:.1f} before and {load_after:.1f} after the ablation (other jobs share the cores: a "
+        "load above the core count slows every run).",
         "",
         "| experiment | wall time (s) | target (s) | reference (from the method notes) |",
         "|---|---:|---:|---|",

@@ -167,15 +167,17 @@ def test_ablation_with_training_options_records_them_and_the_strict_convergence(
     assert paths["fig_vs_logreg"].is_file()
 
 
-@needs_data
 def test_published_numbers_are_attached_only_to_the_paper_protocol():
-    from resonant.experiments.ep_ablation import published_for
+    from resonant.experiments.ep_ablation import published_for, published_logreg
 
     assert published_for(("a", "i"), "random", "omega", TrainConfig())["converged"] == 47
     assert published_for(("o", "u"), "random", "omega", TrainConfig()) == {"converged": 19, "of": 50,
                                                                            "mean_test_acc_converged": None}
     assert published_for(("o", "u"), "spectral", "omega", TrainConfig())["converged"] == 50
     assert published_for(("a", "i"), "random", "omega", TrainConfig(targets="common")) is None
+    assert published_for(("i", "a"), "random", "omega", TrainConfig()) is None  # the paper used a, i
+    assert published_logreg(("u", "o")) == published_logreg(("o", "u")) == 0.83
+    assert published_logreg(("a", "e")) is None
 
 
 @needs_data

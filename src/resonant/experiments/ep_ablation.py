@@ -53,6 +53,11 @@ PUBLISHED = {
 }
 
 
+def published_logreg(pair: Sequence[str]) -> float | None:
+    """Published logistic-regression accuracy of a vowel pair (either class order: LR does not depend on it)."""
+    return PUBLISHED_LOGREG.get((pair[0], pair[1]), PUBLISHED_LOGREG.get((pair[1], pair[0])))
+
+
 def published_for(pair: Sequence[str], seeding: str, condition: str, cfg: TrainConfig) -> dict[str, Any] | None:
     """The published record comparable to a run, or None (also None unless the run uses the paper's targets)."""
     if cfg.targets != "differential":
@@ -184,7 +189,7 @@ def ablation(
     lr_train = logistic_regression_accuracy(Xtr_s, ytr_s, Xtr_s, ytr_s).numpy()
     baseline = dict(method="logistic regression (same splits)", n_seeds=n, mean_test_acc=float(lr_acc.mean()),
                     test_acc=lr_acc.tolist(), train_acc=lr_train.tolist(), mean_train_acc=float(lr_train.mean()),
-                    published=PUBLISHED_LOGREG.get(tuple(pair)))
+                    published=published_logreg(pair))
     final_params = {"omega": runs.omega.tolist(), "K": runs.K.tolist()} if runs.R <= 3 else None
     return dict(records=records, curves=curves, welch=welch, wall_seconds=wall, baseline=baseline,
                 final_params=final_params,
