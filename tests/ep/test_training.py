@@ -17,8 +17,8 @@ def _blobs(S: int = 60, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     return (centre + 0.15 * torch.randn(S, 2, generator=g, dtype=torch.float64)).clamp(-1, 1), y
 
 
-def _runs(R: int, learn: str) -> Runs:
-    nets = [layered_network(seed=s) for s in range(R)]
+def _runs(R: int, learn: str, seed0: int = 0) -> Runs:
+    nets = [layered_network(seed=seed0 + s) for s in range(R)]
     lo = torch.zeros(R, 9, dtype=torch.bool)
     lk = torch.zeros(R, 9, 9, dtype=torch.bool)
     if learn in ("omega", "both"):

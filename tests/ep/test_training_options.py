@@ -18,23 +18,7 @@ from resonant.ep.network import Network, layered_network
 from resonant.ep.solver import solve_equilibrium
 from resonant.ep.training import Runs, TrainConfig, evaluate, readout, target_table, targets_for, train
 
-
-def _blobs(S: int = 60, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(seed)
-    y = torch.randint(0, 2, (S,), generator=g)
-    centre = torch.where(y.unsqueeze(-1) == 0, torch.tensor([-0.6, 0.6]), torch.tensor([0.6, -0.6])).double()
-    return (centre + 0.15 * torch.randn(S, 2, generator=g, dtype=torch.float64)).clamp(-1, 1), y
-
-
-def _runs(R: int, learn: str, seed0: int = 0) -> Runs:
-    nets = [layered_network(seed=seed0 + s) for s in range(R)]
-    lo = torch.zeros(R, 9, dtype=torch.bool)
-    lk = torch.zeros(R, 9, 9, dtype=torch.bool)
-    if learn in ("omega", "both"):
-        lo[:, 2:] = True
-    if learn in ("K", "both"):
-        lk[:] = nets[0].K > 0
-    return Runs.from_networks(nets, lo, lk)
+from .test_training import _blobs, _runs
 
 
 def _analytic_clipped(runs: Runs, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig):
