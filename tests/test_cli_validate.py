@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from resonant.cli import app
@@ -10,6 +11,7 @@ from resonant.experiments.claims import SCHEMA_KEYS, VERDICTS
 runner = CliRunner()
 
 
+@pytest.mark.filterwarnings("ignore:no vowel data file given:UserWarning")  # claim 13's labelled fallback
 def test_validate_rcs_smoke_writes_report_results_and_figures(tmp_path):
     out = tmp_path / "val"
     res = runner.invoke(app, ["validate", "rcs", "--out", str(out), "--size", "smoke", "--seeds", "1"])

@@ -128,6 +128,9 @@ def ep_verify(
 def ep_ablation(
     out: Annotated[Path, typer.Option(help="output folder (results.json, report.md, figures)")],
     data: Annotated[Path, typer.Option(help="CSV of vowel formants with columns vowel,F1,F2 (Hz)")],
+    synthetic_fallback: Annotated[bool, typer.Option(
+        help="if the CSV is absent, use vowels sampled from the published Hillenbrand et al. (1995) means "
+             "(labelled synthetic) instead of stopping")] = False,
     seeds: Annotated[int, typer.Option(min=1, help="number of seeds (0 … seeds−1)")] = 100,
     epochs: Annotated[int, typer.Option(min=0, help="epochs of online SGD")] = 150,
     pair: Annotated[str, typer.Option(help="vowel pair, e.g. a,i or o,u")] = "a,i",
@@ -160,7 +163,7 @@ def ep_ablation(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     try:
-        dataset = load_vowels(data)
+        dataset = load_vowels(data, fallback=synthetic_fallback)
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--data") from exc
     with _progress_bar(f"ep ablation {seeds} seeds") as bar:
@@ -182,6 +185,9 @@ def ep_ablation(
 def ep_train(
     out: Annotated[Path, typer.Option(help="output folder (results.json, report.md, figures, network.npz)")],
     data: Annotated[Path, typer.Option(help="CSV of vowel formants with columns vowel,F1,F2 (Hz)")],
+    synthetic_fallback: Annotated[bool, typer.Option(
+        help="if the CSV is absent, use vowels sampled from the published Hillenbrand et al. (1995) means "
+             "(labelled synthetic) instead of stopping")] = False,
     seed: Annotated[int, typer.Option(min=0, help="seed of the network, the split and the sample order")] = 0,
     condition: Annotated[str, typer.Option(help="what learns: omega, K or both")] = "omega",
     epochs: Annotated[int, typer.Option(min=0, help="epochs of online SGD")] = 200,
@@ -210,7 +216,7 @@ def ep_train(
     if seeding not in ("random", "spectral"):
         raise typer.BadParameter(f"seeding must be random or spectral, got {seeding!r}", param_hint="--seeding")
     try:
-        dataset = load_vowels(data)
+        dataset = load_vowels(data, fallback=synthetic_fallback)
         cfg = TrainConfig(epochs=epochs, lr=lr, targets=targets, optimizer=optimizer, batch_size=batch_size)
     except (FileNotFoundError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from exc

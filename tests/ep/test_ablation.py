@@ -204,3 +204,14 @@ def test_cli_ablation_with_training_options_writes_the_report(tmp_path):
     assert r["config"]["seeds"] == [1000, 1001] and r["config"]["optimizer"] == "momentum"
     assert r["config"]["lr"] == 0.01 and r["config"]["batch_size"] == 10 and r["config"]["targets"] == "common"
     assert {rec["readout"] for rec in r["records"]} == {"paper", "consistent"}
+
+
+def test_cli_train_without_the_csv_stops_or_uses_the_labelled_synthetic_fallback(tmp_path):
+    missing = tmp_path / "absent.csv"
+    stop = CliRunner().invoke(app, ["ep", "train", "--data", str(missing), "--epochs", "1", "--out", str(tmp_path)])
+    assert stop.exit_code != 0 and "absent.csv" in " ".join(stop.output.split())
+    with pytest.warns(UserWarning, match="SYNTHETIC"):
+        res = CliRunner().invoke(app, ["ep", "train", "--data", str(missing), "--synthetic-fallback", "--epochs", "1",
+                                       "--out", str(tmp_path / "syn")])
+    assert res.exit_code == 0, res.output
+    assert "synthetic" in (tmp_path / "syn" / "report.md").read_text()
