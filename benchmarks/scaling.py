@@ -46,7 +46,8 @@ def build(N: int, d: int = 4, seed: int = 0, backend: str = "numba", device: str
     s.append_carriers(
         c=torch.polar(torch.full((M,), 0.3, **f64), torch.tensor(rng.uniform(0, TWO_PI, M), **f64)),
         omega_k=torch.tensor(TWO_PI * rng.uniform(0.6, 4.5, M), **f64), W=torch.full((M,), math.pi, **f64),
-        I_ema=z + 0.2, D=z + 1.0, D_ema=z + 1.0, unstable_ema=z, low_time=z, birth_time=z, refractory_until=z,
+        I_ema=z + 0.2, D=z + 1.0, D_ema=z + 1.0, unstable_ema=z, last_unstable=z - 1e3, low_time=z, birth_time=z,
+        refractory_until=z,
         u_abs_acc=z,
     )
     # d distinct carriers per oscillator, edges sorted by oscillator

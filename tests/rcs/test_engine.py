@@ -408,3 +408,36 @@ def test_exponential_integrator_is_exact_for_a_free_carrier_and_euler_is_first_o
     assert _free_carrier_error("exponential", 0.005) < 1e-12
     e1, e2 = _free_carrier_error("euler", 0.001), _free_carrier_error("euler", 0.0005)
     assert 1.8 < e1 / e2 < 2.2
+
+
+def test_stale_instability_evidence_does_not_trigger_mitosis():
+    """Eq. (20) literally: D_k < θ_div must have occurred within the last T_div, whatever the EMA still holds."""
+    from resonant.rcs import structure
+
+    def ready_engine() -> Engine:
+        e = Engine(seed=0, backend="torch")
+        e.step(_two_groups())
+        e.run(EventList([]), 1.0)
+        s = e.state
+        s.birth_time = s.birth_time - 10.0  # old enough, out of refractoriness
+        s.refractory_until = s.refractory_until - 10.0
+        s.unstable_ema = torch.ones_like(s.unstable_ema)  # the EMA says "persistently unstable"
+        return e
+
+    stale = ready_engine()
+    stale.state.last_unstable = torch.full_like(stale.state.last_unstable, stale.t - 2.0 * stale.config.T_div)
+    with torch.inference_mode():  # the engine's tensors are inference tensors
+        assert structure.mitosis(stale.state, stale.config, stale.t, stale.generator) == []
+    fresh = ready_engine()
+    fresh.state.last_unstable = torch.full_like(fresh.state.last_unstable, fresh.t - 0.5 * fresh.config.T_div)
+    with torch.inference_mode():
+        audit = structure.mitosis(fresh.state, fresh.config, fresh.t, fresh.generator)
+    assert len(audit) == 1 and audit[0]["since_low_D"] == pytest.approx(0.5 * fresh.config.T_div)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_division_had_low_D_within_the_window(backend):
+    e = Engine(seed=1, backend=backend)
+    e.run(PaperStream(1), 30.0)
+    assert e.counters["mitoses"] >= 1
+    assert all(0.0 <= a["since_low_D"] <= e.config.T_div + 1e-9 for a in e.mitosis_log)

@@ -1327,7 +1327,8 @@ def _bonded_population(N: int, seed: int, d: int = 4) -> Engine:
     s.append_carriers(
         c=torch.polar(torch.full((M,), 0.3, **f64), torch.tensor(rng.uniform(0, TWO_PI, M), **f64)),
         omega_k=torch.tensor(TWO_PI * rng.uniform(0.6, 4.5, M), **f64), W=torch.full((M,), math.pi, **f64),
-        I_ema=z + 0.2, D=z + 1.0, D_ema=z + 1.0, unstable_ema=z, low_time=z, birth_time=z, refractory_until=z,
+        I_ema=z + 0.2, D=z + 1.0, D_ema=z + 1.0, unstable_ema=z, last_unstable=z - 1e3, low_time=z, birth_time=z,
+        refractory_until=z,
         u_abs_acc=z)
     car = np.stack([rng.integers(0, M, N) for _ in range(d)], axis=1).reshape(-1)
     s.append_edges(torch.tensor(np.repeat(np.arange(N), d)), torch.tensor(car), torch.full((N * d,), 0.5, **f64))

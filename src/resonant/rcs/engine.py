@@ -259,8 +259,9 @@ class Engine:
         psi = phase - self._frame_phase(t)
         cid = s.append_carriers(
             c=torch.polar(one * energy, one * psi), omega_k=one * omega_k, W=one * cfg.W_init, I_ema=one * 0.0,
-            D=one * 0.0, D_ema=one * 1.0, unstable_ema=one * 0.0, low_time=one * 0.0, birth_time=one * t,
-            refractory_until=one * t, u_abs_acc=one * 0.0,
+            D=one * 0.0, D_ema=one * 1.0, unstable_ema=one * 0.0, last_unstable=one * (t - 2.0 * cfg.T_div),
+            low_time=one * 0.0,
+            birth_time=one * t, refractory_until=one * t, u_abs_acc=one * 0.0,
         )
         if rows:
             k = s.M - 1
@@ -385,13 +386,13 @@ class Engine:
             may_dissolve, may_depart, may_divide, may_nucleate, may_recruit = kernels.block_statistics(
                 t, dt_block, self._steps_in_block, s.phi.numpy(), s.A.numpy(), s.t_end.numpy(), s.osc.numpy(),
                 s.car.numpy(), s.P.numpy(), s.I_ema.numpy(), s.D.numpy(), s.D_ema.numpy(), s.unstable_ema.numpy(),
-                s.W.numpy(), s.low_time.numpy(), s.u_abs_acc.numpy(), s.birth_time.numpy(),
+                s.last_unstable.numpy(), s.W.numpy(), s.low_time.numpy(), s.u_abs_acc.numpy(), s.birth_time.numpy(),
                 s.refractory_until.numpy(), ema_weight(dt_block, cfg.tau_I), ema_weight(dt_block, cfg.T_div),
                 cfg.theta_div, cfg.eta_narrow, cfg.eta_widen, cfg.W_min, cfg.W_max, cfg.I_min, cfg.T_dissolve,
                 cfg.T_div, cfg.f_div, cfg.A_leave, cfg.P_min, cfg.d_max, cfg.A_pressure, s.omega.numpy(),
                 s.omega_k.numpy(), s.c.numpy(), cfg.q_max, TWO_PI * cfg.recruit_bandwidth_hz)
         else:
-            structure.update_statistics(s, cfg, dt_block, self._steps_in_block)
+            structure.update_statistics(s, cfg, dt_block, self._steps_in_block, t)
             may_dissolve = may_depart = may_divide = may_nucleate = may_recruit = True
         self._steps_in_block = 0
         shape = (s.N, s.M, s.nnz)

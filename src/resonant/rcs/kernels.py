@@ -261,7 +261,7 @@ else:  # pragma: no cover
 def _block_statistics(
     t, dt_block, steps_in_block,
     phi, A, t_end, osc, car, P,
-    I_ema, D, D_ema, unstable_ema, W, low_time, u_abs_acc, birth_time, refractory_until,
+    I_ema, D, D_ema, unstable_ema, last_unstable, W, low_time, u_abs_acc, birth_time, refractory_until,
     a_I, a_div, theta_div, eta_narrow, eta_widen, W_min, W_max, I_min,
     T_dissolve, T_div, f_div, A_leave, P_min, d_max, A_pressure,
     omega, omega_k, c, q_max, bandwidth,
@@ -304,6 +304,8 @@ def _block_statistics(
         D_ema[k] = D_ema[k] + a_I * (d - D_ema[k])
         ind = 1.0 if d < theta_div else 0.0
         unstable_ema[k] = unstable_ema[k] + a_div * (ind - unstable_ema[k])
+        if d < theta_div:
+            last_unstable[k] = t
         rate = -eta_narrow * (d - 1.0) if d > 1.0 else eta_widen * (1.0 - d)
         wn = W[k] * math.exp(rate * dt_block)
         W[k] = min(max(wn, W_min), W_max)
@@ -313,7 +315,8 @@ def _block_statistics(
             low_time[k] = 0.0
         if low_time[k] >= T_dissolve:
             dissolve = True
-        if unstable_ema[k] >= f_div and t - birth_time[k] >= T_div and t >= refractory_until[k] and col[k] >= 2:
+        if (unstable_ema[k] >= f_div and t - last_unstable[k] <= T_div and t - birth_time[k] >= T_div
+                and t >= refractory_until[k] and col[k] >= 2):
             mitosis = True
     depart = False
     recruit = False

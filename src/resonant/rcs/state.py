@@ -14,7 +14,7 @@ import torch
 
 OSC_FIELDS = ("phi", "omega", "A", "I", "t_end", "label", "osc_id")
 CAR_FIELDS = (
-    "c", "omega_k", "W", "I_ema", "D", "D_ema", "unstable_ema", "low_time", "birth_time",
+    "c", "omega_k", "W", "I_ema", "D", "D_ema", "unstable_ema", "last_unstable", "low_time", "birth_time",
     "refractory_until", "u_abs_acc", "car_id",
 )
 EDGE_FIELDS = ("osc", "car", "P")
@@ -40,6 +40,7 @@ class RCSState:
     D: torch.Tensor  # latest division score D_k (eq. 19)
     D_ema: torch.Tensor  # EMA of D_k with the intake time constant (for eq. 24)
     unstable_ema: torch.Tensor  # fraction of the last T_div with D_k < θ_div (eq. 20, EMA)
+    last_unstable: torch.Tensor  # time (s) of the latest structure step with D_k < θ_div (birth − 2T_div: none)
     low_time: torch.Tensor  # time (s) I_k^eff has stayed below I_min
     birth_time: torch.Tensor  # (s)
     refractory_until: torch.Tensor  # (s)
@@ -63,7 +64,8 @@ class RCSState:
         return cls(
             phi=f(), omega=f(), A=f(), I=f(), t_end=f(), label=i(), osc_id=i(),
             c=torch.zeros(0, dtype=cdtype, device=device), omega_k=f(), W=f(), I_ema=f(), D=f(), D_ema=f(),
-            unstable_ema=f(), low_time=f(), birth_time=f(), refractory_until=f(), u_abs_acc=f(), car_id=i(),
+            unstable_ema=f(), last_unstable=f(), low_time=f(), birth_time=f(), refractory_until=f(), u_abs_acc=f(),
+            car_id=i(),
             osc=i(), car=i(), P=f(),
         )
 

@@ -29,13 +29,14 @@ def degrees(state: RCSState) -> tuple[torch.Tensor, torch.Tensor]:
     return (torch.bincount(state.osc, minlength=state.N), torch.bincount(state.car, minlength=state.M))
 
 
-def update_statistics(state: RCSState, cfg: RCSConfig, dt_block: float, steps_in_block: int) -> None:
+def update_statistics(state: RCSState, cfg: RCSConfig, dt_block: float, steps_in_block: int, t: float) -> None:
     """Carrier statistics over the last block of ``steps_in_block`` steps (length Δt_block = r_arch·Δt).
 
     * D_k from eqs. (14)-(19) with w = P·A;
     * intake I_k = EMA(|u_k|) (eq. 24) fed with the block mean of |u_k|;
     * gate width W_k by eq. (10) with D_k held over the block;
-    * instability evidence: EMA (time constant T_div) of 1[D_k < θ_div] (eq. 20, see docs);
+    * instability evidence: EMA (time constant T_div) of 1[D_k < θ_div] (eq. 20, see docs), and the time t of
+      the latest block with D_k < θ_div (the EMA alone keeps evidence older than T_div);
     * metabolism: time for which I_k^eff = I_k·D̄_k (eq. 24) has stayed below I_min.
     """
     if state.M == 0:
@@ -48,7 +49,9 @@ def update_statistics(state: RCSState, cfg: RCSConfig, dt_block: float, steps_in
     state.u_abs_acc = torch.zeros_like(state.u_abs_acc)
     state.D_ema = state.D_ema + a_I * (D - state.D_ema)
     a_div = ema_weight(dt_block, cfg.T_div)
-    state.unstable_ema = state.unstable_ema + a_div * ((D < cfg.theta_div).to(D.dtype) - state.unstable_ema)
+    low_D = D < cfg.theta_div
+    state.unstable_ema = state.unstable_ema + a_div * (low_D.to(D.dtype) - state.unstable_ema)
+    state.last_unstable = torch.where(low_D, torch.full_like(state.last_unstable, t), state.last_unstable)
     state.W = gate_width_step(state.W, D, cfg.eta_narrow, cfg.eta_widen, cfg.W_min, cfg.W_max, dt_block)
     I_eff = state.I_ema * state.D_ema
     state.low_time = torch.where(I_eff < cfg.I_min, state.low_time + dt_block, torch.zeros_like(state.low_time))
@@ -85,7 +88,9 @@ def mitosis(state: RCSState, cfg: RCSConfig, t: float, generator: torch.Generato
     """Spectral factorisation of persistently unstable, multimodal carriers (§5.3-5.4, Algorithm 2).
 
     A carrier divides when (i) D_k < θ_div for at least a fraction f_div of the window T_div
-    (eq. 20), (ii) it is older than T_div and out of its refractory period, and (iii) its
+    (eq. 20) and at least once within the last T_div (so that evidence older than the window, which the EMA
+    still carries, cannot trigger a division), (ii) it is older than T_div and out of its refractory period,
+    and (iii) its
     bonded oscillators' frequencies are bimodal: they are split at the largest gap of the
     sorted ω_i into a low cluster L and a high cluster H, and the split counts as multimodal when
     the weighted cluster centres are at least ``min_separation_hz`` apart and Ashman's
@@ -101,6 +106,7 @@ def mitosis(state: RCSState, cfg: RCSConfig, t: float, generator: torch.Generato
     _, col = degrees(state)
     cand = (
         (state.unstable_ema >= cfg.f_div)
+        & (t - state.last_unstable <= cfg.T_div)
         & (t - state.birth_time >= cfg.T_div)
         & (t >= state.refractory_until)
         & (col >= 2)
@@ -166,6 +172,7 @@ def mitosis(state: RCSState, cfg: RCSConfig, t: float, generator: torch.Generato
         audit.append(dict(
             t=round(t, 9), parent_id=int(state.car_id[p]), child_id=state.next_car_id + len(audit),
             D=float(state.D[p]), unstable_fraction=float(state.unstable_ema[p]),
+            since_low_D=round(t - float(state.last_unstable[p]), 9),
             n_low=int(((k == p) & ~high).sum()), n_high=int(((k == p) & high).sum()),
             f_low_hz=float(muL[p]) / TWO_PI, f_high_hz=float(muH[p]) / TWO_PI,
             ashman_D=float(ashman[p]), var_hz2=float(var_parent[p]) / TWO_PI**2,
@@ -189,10 +196,13 @@ def mitosis(state: RCSState, cfg: RCSConfig, t: float, generator: torch.Generato
     state.refractory_until[pr] = until
     state.unstable_ema = state.unstable_ema.clone()
     state.unstable_ema[pr] = 0.0
+    state.last_unstable = state.last_unstable.clone()
+    state.last_unstable[pr] = t - 2.0 * cfg.T_div
     zeros = torch.zeros(n_new, dtype=om.dtype, device=om.device)
     state.append_carriers(
         c=c_child, omega_k=muH[pr], W=state.W[pr], I_ema=state.I_ema[pr] * share[pr], D=state.D[pr],
-        D_ema=state.D_ema[pr], unstable_ema=zeros, low_time=zeros, birth_time=zeros + t,
+        D_ema=state.D_ema[pr], unstable_ema=zeros, last_unstable=zeros + (t - 2.0 * cfg.T_div), low_time=zeros,
+        birth_time=zeros + t,
         refractory_until=until, u_abs_acc=zeros,
     )
     state.I_ema = state.I_ema.clone()
@@ -286,8 +296,9 @@ def nucleate(state: RCSState, cfg: RCSConfig, t: float) -> int:
     one = torch.ones(1, dtype=dtype, device=state.phi.device)
     state.append_carriers(
         c=torch.polar(one * cfg.c_birth, phi_a.reshape(1)), omega_k=state.omega[apex].reshape(1), W=one * cfg.W_init,
-        I_ema=one * 0.0, D=one * 0.0, D_ema=one * 1.0, unstable_ema=one * 0.0, low_time=one * 0.0,
-        birth_time=one * t, refractory_until=one * t, u_abs_acc=one * 0.0,
+        I_ema=one * 0.0, D=one * 0.0, D_ema=one * 1.0, unstable_ema=one * 0.0,
+        last_unstable=one * (t - 2.0 * cfg.T_div), refractory_until=one * t, u_abs_acc=one * 0.0,
+        low_time=one * 0.0, birth_time=one * t,
     )
     state.append_edges(idx, torch.full_like(idx, M), torch.full((idx.shape[0],), cfg.P_birth, dtype=dtype,
                                                                  device=state.phi.device))
