@@ -441,3 +441,11 @@ def test_every_division_had_low_D_within_the_window(backend):
     e.run(PaperStream(1), 30.0)
     assert e.counters["mitoses"] >= 1
     assert all(0.0 <= a["since_low_D"] <= e.config.T_div + 1e-9 for a in e.mitosis_log)
+
+
+def test_checkpoint_of_another_version_is_refused_with_a_clear_error(tmp_path):
+    e = Engine(seed=0)
+    d = e.state_dict()
+    d["version"] = 1
+    with pytest.raises(ValueError, match="unsupported checkpoint version 1"):
+        Engine(seed=0).load_state_dict(d)

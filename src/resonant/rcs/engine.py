@@ -56,7 +56,7 @@ from resonant.rcs.dynamics import (
 from resonant.rcs.state import RCSState
 from resonant.rcs.stream import Signal, SignalSource
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: carriers carry last_unstable (time of the latest D_k < θ_div, eq. 20)
 
 #: Columns of :meth:`Engine.summary_row` (counters are cumulative).
 SUMMARY_COLUMNS: tuple[str, ...] = (
