@@ -313,3 +313,12 @@ def test_coupling_sum_with_per_network_weights_shared_by_trials():
     got = coupling_sum(phi, W)
     ref = (W * torch.sin(phi.unsqueeze(-2) - phi.unsqueeze(-1))).sum(-1)
     assert torch.allclose(got, ref, atol=1e-12)
+
+
+def test_unknown_harmonic_mode_is_refused_by_both_equations():
+    phi = torch.zeros(1, 3, dtype=F64)
+    with pytest.raises(ValueError, match="harmonic_mode='both'"):
+        phase_velocity(phi, torch.zeros(3, dtype=F64), torch.zeros(3, 3, dtype=F64), harmonic_mode="both")
+    with pytest.raises(ValueError, match="harmonic_mode='both'"):
+        phase_velocity_complex(phi, torch.zeros(3, dtype=F64), torch.zeros(3, 3, dtype=torch.complex128),
+                               harmonic_mode="both")

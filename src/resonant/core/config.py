@@ -90,3 +90,32 @@ def describe(cls: type) -> list[dict[str, Any]]:
         rows.append(dict(name=f.name, default=f.default, unit=m["unit"], range=_describe_range(m),
                          meaning=m["meaning"], paper=m["paper"]))
     return rows
+
+
+class ConfigMixin:
+    """Dict round trip, ``replace`` and the documentation table, shared by the frozen config dataclasses."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Any:
+        """The config from :meth:`to_dict` output; unknown keys are a :class:`ConfigError` naming them."""
+        from resonant.core.errors import ConfigError
+
+        unknown = sorted(set(d) - {f.name for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
+        if unknown:
+            raise ConfigError(f"unknown {cls.__name__} field(s): {unknown}")
+        return cls(**d)
+
+    def replace(self, **changes: Any) -> Any:
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+    @classmethod
+    def table(cls) -> str:
+        """A markdown table of every field (name, default, unit, range, meaning, source)."""
+        lines = ["| field | default | unit | range | meaning | source |", "|---|---|---|---|---|---|"]
+        for r in describe(cls):
+            lines.append(f"| `{r['name']}` | {r['default']} | {r['unit']} | {r['range']} | {r['meaning']} | "
+                         f"{r['paper']} |")
+        return "\n".join(lines)

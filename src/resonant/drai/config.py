@@ -10,12 +10,10 @@ Run ``python -c "from resonant.drai.config import DRAIConfig; print(DRAIConfig.t
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
 
-from resonant.core.config import describe, param, validate
+from resonant.core.config import ConfigMixin, param, validate
 from resonant.core.errors import ConfigError
 from resonant.drai.surprise import SurpriseParams
 
@@ -24,7 +22,7 @@ G_NAMES = ("cosine", "gaussian", "sigmoid", "piecewise_linear", "custom")
 
 
 @dataclass(frozen=True)
-class DRAIConfig:
+class DRAIConfig(ConfigMixin):
     """Constants of the Dynamic Resonance AI engine (see docs/drai.md for the equation map)."""
 
     # --- network and phase dynamics (§4, our reading of the phase equation) -----------------------
@@ -142,26 +140,3 @@ class DRAIConfig:
         return {"cosine": {}, "custom": {}, "gaussian": {"sigma": self.g_sigma},
                 "sigmoid": {"gain": self.g_gain, "offset": self.g_offset},
                 "piecewise_linear": {"width": self.g_width}}[self.g]
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> DRAIConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ConfigError(f"unknown DRAIConfig field(s): {unknown}")
-        return cls(**d)
-
-    def replace(self, **changes: Any) -> DRAIConfig:
-        return dataclasses.replace(self, **changes)
-
-    @classmethod
-    def table(cls) -> str:
-        """A markdown table of every field (name, default, unit, range, meaning, source)."""
-        lines = ["| field | default | unit | range | meaning | source |", "|---|---|---|---|---|---|"]
-        for r in describe(cls):
-            lines.append(f"| `{r['name']}` | {r['default']} | {r['unit']} | {r['range']} | {r['meaning']} | "
-                         f"{r['paper']} |")
-        return "\n".join(lines)

@@ -212,16 +212,28 @@ def phase_velocity(
             from the input, :class:`Clamp`) instead of following the equation.
     """
     W = as_coupling(W)
-    dphi = omega + coupling_sum(phi, W)
+    return _velocity(phi, omega, lambda k: coupling_sum(phi, W, k), t, forcing, harmonics, harmonic_mode,
+                     clamp_mask, clamp_velocity)
+
+
+def _velocity(
+    phi: torch.Tensor,
+    omega: torch.Tensor,
+    coupling_k: Callable[[int], torch.Tensor],
+    t: float,
+    forcing: Forcing | None,
+    harmonics: Sequence[tuple[int, float]],
+    harmonic_mode: str,
+    clamp_mask: torch.Tensor | None,
+    clamp_velocity: float | torch.Tensor,
+) -> torch.Tensor:
+    """ω + coupling_k(1) + harmonics + forcing, then clamps: the part shared by the scalar and complex equations."""
+    if harmonic_mode not in ("uniform", "coupling"):
+        raise ValueError(f"harmonic_mode={harmonic_mode!r} must be 'uniform' or 'coupling'")
+    dphi = omega + coupling_k(1)
     for k, h in harmonics:
-        if h == 0.0:
-            continue
-        if harmonic_mode == "uniform":
-            dphi = dphi + h * mean_field_sum(phi, k)
-        elif harmonic_mode == "coupling":
-            dphi = dphi + h * coupling_sum(phi, W, k)
-        else:
-            raise ValueError(f"harmonic_mode={harmonic_mode!r} must be 'uniform' or 'coupling'")
+        if h != 0.0:
+            dphi = dphi + h * (mean_field_sum(phi, k) if harmonic_mode == "uniform" else coupling_k(k))
     drive = _apply_forcing(t, phi, forcing)
     if drive is not None:
         dphi = dphi + drive
@@ -248,22 +260,8 @@ def phase_velocity_complex(
     "coupling" uses Σ_j |C_ij| sin(k(φ_j − φ_i + arg C_ij)) (:func:`complex_coupling_sum`).
     """
     C = as_coupling(C)
-    dphi = omega + complex_coupling_sum(phi, C)
-    for k, h in harmonics:
-        if h == 0.0:
-            continue
-        if harmonic_mode == "uniform":
-            dphi = dphi + h * mean_field_sum(phi, k)
-        elif harmonic_mode == "coupling":
-            dphi = dphi + h * complex_coupling_sum(phi, C, k)
-        else:
-            raise ValueError(f"harmonic_mode={harmonic_mode!r} must be 'uniform' or 'coupling'")
-    drive = _apply_forcing(t, phi, forcing)
-    if drive is not None:
-        dphi = dphi + drive
-    if clamp_mask is not None:
-        dphi = torch.where(clamp_mask, torch.as_tensor(clamp_velocity, dtype=dphi.dtype, device=dphi.device), dphi)
-    return dphi
+    return _velocity(phi, omega, lambda k: complex_coupling_sum(phi, C, k), t, forcing, harmonics, harmonic_mode,
+                     clamp_mask, clamp_velocity)
 
 
 # --- integrators -------------------------------------------------------------------------------------

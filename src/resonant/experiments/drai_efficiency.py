@@ -74,6 +74,7 @@ from resonant.drai.gate import OpCounter
 from resonant.drai.network import DRAINetwork, Stimulus, binary_patterns, flip_units, fraction_wrong
 from resonant.drai.rules import apply_update, hebbian_delta, offdiagonal_mask
 from resonant.experiments.claims import ClaimResult, mean_spread, verdict_from
+from resonant.experiments.seeding import check_seeds, keyed_generator, seed_from_keys
 from resonant.reports.common import new_figure, save_figure
 
 __all__ = [
@@ -198,26 +199,6 @@ SIZES: dict[str, EfficiencyConfig] = {
 
 
 # ================================================================================ seeds
-def _seed_int(*keys: int) -> int:
-    """A 63-bit seed from integer keys (numpy SeedSequence mixing: distinct keys → independent streams)."""
-    state = np.random.SeedSequence([int(k) for k in keys]).generate_state(2, dtype=np.uint32)
-    return int((int(state[0]) << 31) ^ int(state[1])) & ((1 << 63) - 1)
-
-
-def _gen(*keys: int) -> torch.Generator:
-    return torch.Generator().manual_seed(_seed_int(*keys))
-
-
-def _seeds(seeds: Iterable[int]) -> list[int]:
-    out = list(seeds)
-    if not out:
-        raise ValueError("seeds must not be empty")
-    for s in out:
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"seeds must be non-negative ints, got {s!r}")
-    if len(set(int(s) for s in out)) != len(out):
-        raise ValueError(f"seeds must not repeat, got {out!r}")
-    return [int(s) for s in out]
 
 
 # ================================================================================ gates
@@ -397,7 +378,7 @@ def _backprop(xi: torch.Tensor, cues: torch.Tensor, target: torch.Tensor, config
     dtype = xi.dtype
 
     def init(fan_in: int, shape: tuple[int, ...], s: int, which: int) -> torch.Tensor:
-        g = _gen(s, _PURPOSE["bp_init"], which)
+        g = keyed_generator(s, _PURPOSE["bp_init"], which)
         return (2.0 * torch.rand(shape, generator=g, dtype=dtype) - 1.0) / math.sqrt(fan_in)
 
     W1 = torch.stack([init(N, (N, H), s, 0) for s in seeds]).requires_grad_()
@@ -405,7 +386,7 @@ def _backprop(xi: torch.Tensor, cues: torch.Tensor, target: torch.Tensor, config
     W2 = torch.stack([init(H, (H, N), s, 2) for s in seeds]).requires_grad_()
     b2 = torch.stack([init(H, (N,), s, 3) for s in seeds]).requires_grad_()
     opt = torch.optim.Adam([W1, b1, W2, b2], lr=config.bp_lr)
-    data_gens = [_gen(s, _PURPOSE["bp_data"]) for s in seeds]
+    data_gens = [keyed_generator(s, _PURPOSE["bp_data"]) for s in seeds]
     # targets ±1 exactly (binary_patterns builds π in float32 precision, so cos ξ is −1 only to ~1e-15)
     y = torch.sign(torch.cos(xi)).permute(1, 0, 2)  # (S, P, N)
 
@@ -490,16 +471,17 @@ def _counts(c: OpCounter, density_scale: float = 1.0) -> dict[str, float]:
 def _run_load(P: int, config: EfficiencyConfig, seeds: list[int], progress: bool) -> dict[str, Any]:
     """The protocol at one load P: the three learning conditions, the recall tests and the backprop baseline."""
     S, N = len(seeds), config.N
-    xi = torch.stack([binary_patterns(P, N, _gen(s, _PURPOSE["patterns"], P)) for s in seeds], 1)  # (P, S, N)
+    # (P, S, N)
+    xi = torch.stack([binary_patterns(P, N, keyed_generator(s, _PURPOSE["patterns"], P)) for s in seeds], 1)
     C = config.cues_per_pattern
     cues = torch.stack([flip_units(xi[:, j].unsqueeze(0).expand(C, P, N), config.cue_fraction,
-                                   _gen(s, _PURPOSE["cues"], P), jitter=config.cue_jitter)
+                                   keyed_generator(s, _PURPOSE["cues"], P), jitter=config.cue_jitter)
                         for j, s in enumerate(seeds)], 2)  # (C, P, S, N)
     stim = Stimulus(xi, mode="force", strength=config.force_strength)
-    net_seed = _seed_int(_PURPOSE["network"], P, len(seeds), *seeds)
+    net_seed = seed_from_keys(_PURPOSE["network"], P, len(seeds), *seeds)
     dcfg = config.drai_config()
     nets = {c: DRAINetwork(dcfg, seed=net_seed, batch_shape=(S,)) for c in CONDITIONS}
-    rgen = _gen(_PURPOSE["random_gate"], P, len(seeds), *seeds)
+    rgen = keyed_generator(_PURPOSE["random_gate"], P, len(seeds), *seeds)
     acc: dict[str, list[list[float]]] = {c: [] for c in CONDITIONS}
     counts: dict[str, list[dict[str, float]]] = {c: [] for c in CONDITIONS}
     writes = {c: torch.zeros(S, dtype=torch.long) for c in CONDITIONS}
@@ -579,7 +561,7 @@ def run_drai_efficiency(size: str | EfficiencyConfig = "full", seeds: Iterable[i
         config, name = SIZES[size], size
     else:
         raise ValueError(f"size must be one of {sorted(SIZES)} or an EfficiencyConfig, got {size!r}")
-    seeds = _seeds(seeds)
+    seeds = check_seeds(seeds)
     t0 = time.perf_counter()
     loads = [_run_load(P, config, seeds, progress) for P in config.loads]
     return EfficiencyRecord(size=name, config=config.to_dict(), seeds=seeds, checkpoints=list(config.checkpoints),

@@ -95,6 +95,7 @@ from resonant.drai.network import (
 from resonant.drai.rules import outer_product_weights
 from resonant.experiments.baselines import hopfield_recall, hopfield_weights
 from resonant.experiments.claims import ClaimResult, mean_spread, verdict_from
+from resonant.experiments.seeding import check_seeds, keyed_generator, seed_from_keys
 from resonant.reports.common import new_figure, save_figure
 
 __all__ = [
@@ -516,26 +517,6 @@ _KIND_CODE = {"binary": 1, "continuous": 2}
 _PURPOSE = {"patterns": 11, "subset": 12, "cue": 13, "learn": 14, "noise": 15, "hopfield": 16}
 
 
-def _seed_int(*keys: int) -> int:
-    """A 63-bit seed from integer keys (numpy SeedSequence mixing: distinct keys → independent streams)."""
-    state = np.random.SeedSequence([int(k) for k in keys]).generate_state(2, dtype=np.uint32)
-    return int((int(state[0]) << 31) ^ int(state[1])) & ((1 << 63) - 1)
-
-
-def _gen(*keys: int) -> torch.Generator:
-    return torch.Generator().manual_seed(_seed_int(*keys))
-
-
-def _seeds(seeds: Iterable[int]) -> list[int]:
-    out = list(seeds)
-    if not out:
-        raise ValueError("seeds must not be empty")
-    for s in out:
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"seeds must be non-negative ints, got {s!r}")
-    if len(set(int(s) for s in out)) != len(out):
-        raise ValueError(f"seeds must not repeat, got {out!r}")
-    return [int(s) for s in out]
 
 
 def _batch_key(seeds: list[int]) -> list[int]:
@@ -599,7 +580,7 @@ def capacity_sweep(
     pooled and per-seed success curves, the mean score, α₅₀ (pooled, per seed, mean ± std), wall time and
     multiply-adds per recall; plus the learned-weight similarity to the outer product and learning costs.
     """
-    seeds = _seeds(seeds)
+    seeds = check_seeds(seeds)
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} must be one of {KINDS}")
     if variants is None:
@@ -637,14 +618,14 @@ def capacity_sweep(
         xs, idxs = [], []
         for s in seeds:
             make = binary_patterns if kind == "binary" else random_phase_patterns
-            xs.append(make(tps * P, N, _gen(s, N, kc, P, _PURPOSE["patterns"]), dtype=dtype).view(tps, P, N))
-            order = torch.rand((tps, P), generator=_gen(s, N, kc, P, _PURPOSE["subset"])).argsort(-1)
+            xs.append(make(tps * P, N, keyed_generator(s, N, kc, P, _PURPOSE["patterns"]), dtype=dtype).view(tps, P, N))
+            order = torch.rand((tps, P), generator=keyed_generator(s, N, kc, P, _PURPOSE["subset"])).argsort(-1)
             idxs.append(order[:, :R])
         xi = torch.cat(xs)  # (T, P, N)
         idx = torch.cat(idxs)  # (T, R)
         xi_r = xi.gather(1, idx.unsqueeze(-1).expand(T, R, N))
         cache: dict[str, Any] = {}
-        learn_seed = _seed_int(*bkey, N, kc, P, _PURPOSE["learn"])
+        learn_seed = seed_from_keys(*bkey, N, kc, P, _PURPOSE["learn"])
         weights = {n: _variant_weights(_VARIANT[n], xi, config, learn_seed, cache) for n in names}
         for rule in ("scalar", "complex"):
             if rule in cache:
@@ -656,9 +637,10 @@ def capacity_sweep(
         classical_done: dict[tuple[str, float], tuple[np.ndarray, float, float, float]] = {}
         for f, sigma in conds:
             ck = cond_key(f, sigma)
-            cues = torch.cat([make_cues(xi_r[i * tps:(i + 1) * tps], f, kind,
-                                        _gen(s, N, kc, P, _PURPOSE["cue"], round(1e6 * f)), config.cue_jitter)
-                              for i, s in enumerate(seeds)])
+            cues = torch.cat([
+                make_cues(xi_r[i * tps:(i + 1) * tps], f, kind,
+                          keyed_generator(s, N, kc, P, _PURPOSE["cue"], round(1e6 * f)), config.cue_jitter)
+                for i, s in enumerate(seeds)])
             for n in names:
                 v = _VARIANT[n]
                 if not v.oscillator and (n, f) in classical_done and f in zero_noise:
@@ -667,13 +649,13 @@ def capacity_sweep(
                     continue
                 t0 = time.perf_counter()
                 if v.oscillator:
-                    gen = _gen(*bkey, N, kc, P, _PURPOSE["noise"], round(1e6 * f)) if sigma > 0 else None
+                    gen = keyed_generator(*bkey, N, kc, P, _PURPOSE["noise"], round(1e6 * f)) if sigma > 0 else None
                     phi = oscillator_recall(weights[n], cues, coupling=config.coupling, h2=v.h2 * config.h2,
                                             dt=config.dt, steps=config.recall_steps, method=config.integrator,
                                             noise_sigma=sigma, generator=gen)
                     sw = float("nan")
                 else:
-                    gen = _gen(*bkey, N, kc, P, _PURPOSE["hopfield"], round(1e6 * f))
+                    gen = keyed_generator(*bkey, N, kc, P, _PURPOSE["hopfield"], round(1e6 * f))
                     phi, nsw = _classical_recall(v, weights[n], cues, config, gen)
                     sw = float(nsw.double().mean())
                 el = time.perf_counter() - t0
@@ -776,7 +758,7 @@ def run_memory(size: str | MemoryConfig = "full", seeds: Iterable[int] = range(5
         config, name = SIZES[size], size
     else:
         raise ValueError(f"size must be one of {sorted(SIZES)} or a MemoryConfig, got {size!r}")
-    seeds = _seeds(seeds)
+    seeds = check_seeds(seeds)
     t0 = time.perf_counter()
     sweeps = [capacity_sweep(N, kind, config, seeds, progress=progress) for N in config.Ns for kind in config.kinds
               if any(_VARIANT[v].kind == kind for v in config.variants)]

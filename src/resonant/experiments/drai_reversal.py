@@ -61,6 +61,7 @@ from resonant.core.phases import TWO_PI, wrap_pi
 from resonant.drai.config import DRAIConfig
 from resonant.drai.network import DRAINetwork, Stimulus, binary_patterns
 from resonant.experiments.claims import ClaimResult, mean_spread, verdict_from
+from resonant.experiments.seeding import check_seeds, keyed_generator, seed_from_keys
 from resonant.reports.common import new_figure, save_figure
 
 __all__ = [
@@ -167,32 +168,12 @@ SIZES: dict[str, ReversalConfig] = {
 
 
 # ================================================================================ seeds
-def _seed_int(*keys: int) -> int:
-    """A 63-bit seed from integer keys (numpy SeedSequence mixing: distinct keys → independent streams)."""
-    state = np.random.SeedSequence([int(k) for k in keys]).generate_state(2, dtype=np.uint32)
-    return int((int(state[0]) << 31) ^ int(state[1])) & ((1 << 63) - 1)
-
-
-def _gen(*keys: int) -> torch.Generator:
-    return torch.Generator().manual_seed(_seed_int(*keys))
-
-
-def _seeds(seeds: Iterable[int]) -> list[int]:
-    out = list(seeds)
-    if not out:
-        raise ValueError("seeds must not be empty")
-    for s in out:
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"seeds must be non-negative ints, got {s!r}")
-    if len(set(int(s) for s in out)) != len(out):
-        raise ValueError(f"seeds must not repeat, got {out!r}")
-    return [int(s) for s in out]
 
 
 # ================================================================================ pieces
 def schedule(seed: int, windows: int, p_unrelated: float) -> np.ndarray:
     """Interleaved world: True where window n presents U (Bernoulli(p) per window, from the seed only)."""
-    g = _gen(seed, _PURPOSE["schedule"])
+    g = keyed_generator(seed, _PURPOSE["schedule"])
     return (torch.rand(windows, generator=g, dtype=torch.float64) < p_unrelated).numpy()
 
 
@@ -313,19 +294,20 @@ def run_drai_reversal(size: str | ReversalConfig = "full", seeds: Iterable[int] 
         config, name = SIZES[size], size
     else:
         raise ValueError(f"size must be one of {sorted(SIZES)} or a ReversalConfig, got {size!r}")
-    seeds = _seeds(seeds)
+    seeds = check_seeds(seeds)
     t0 = time.perf_counter()
     S, nA, nR, N = len(seeds), config.n_cue, config.n_resp, config.N
     nW, nC = len(WORLDS), len(CONDITIONS)
     B = nW * S  # network batch: world-major, then seed
-    cues = torch.stack([binary_patterns(2, nA, _gen(s, _PURPOSE["patterns"], 0)) for s in seeds], 1)  # (2, S, nA)
-    resp = torch.stack([binary_patterns(3, nR, _gen(s, _PURPOSE["patterns"], 1)) for s in seeds], 1)  # (3, S, nR)
+    # cues (2, S, nA), responses (3, S, nR)
+    cues = torch.stack([binary_patterns(2, nA, keyed_generator(s, _PURPOSE["patterns"], 0)) for s in seeds], 1)
+    resp = torch.stack([binary_patterns(3, nR, keyed_generator(s, _PURPOSE["patterns"], 1)) for s in seeds], 1)
     a1, a2 = cues[0], cues[1]
     b, c, u = resp[0], resp[1], resp[2]
     AB, AC, U = torch.cat([a1, b], -1), torch.cat([a1, c], -1), torch.cat([a2, u], -1)  # (S, N)
     sched = torch.as_tensor(np.stack([schedule(s, config.windows, config.p_unrelated) for s in seeds], 1))  # (n, S)
-    recall_gens = [_gen(s, _PURPOSE["recall"]) for s in seeds]
-    net_seed = _seed_int(_PURPOSE["network"], len(seeds), *seeds)
+    recall_gens = [keyed_generator(s, _PURPOSE["recall"]) for s in seeds]
+    net_seed = seed_from_keys(_PURPOSE["network"], len(seeds), *seeds)
     nets = {k: DRAINetwork(config.drai_config(k), seed=net_seed, batch_shape=(B,)) for k in CONDITIONS}
     bounds = [config.acquire, config.acquire + config.reverse]
     acc_cur = np.zeros((nC, config.windows, nW, S))

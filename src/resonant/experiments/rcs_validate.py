@@ -48,6 +48,7 @@ from resonant.core.accumulator import PhaseAccumulator, increment_from_frequency
 from resonant.core.errors import NumericalInstabilityError
 from resonant.core.phases import TWO_PI
 from resonant.experiments.claims import ClaimResult, mean_spread, verdict_from
+from resonant.experiments.seeding import check_seeds as _seeds
 from resonant.rcs.config import RCSConfig
 from resonant.rcs.dynamics import carrier_propagator
 from resonant.rcs.engine import SUMMARY_COLUMNS, Engine, Observation
@@ -140,18 +141,6 @@ def _size(size: str | ValidationSize) -> ValidationSize:
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)} or a ValidationSize, got {size!r}")
     return SIZES[size]
-
-
-def _seeds(seeds: Iterable[int]) -> list[int]:
-    out = list(seeds)
-    if not out:
-        raise ValueError("seeds must not be empty")
-    for s in out:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"seeds must be non-negative ints, got {s!r}")
-    if len(set(out)) != len(out):
-        raise ValueError(f"seeds must not repeat, got {out!r}")
-    return [int(s) for s in out]
 
 
 _HEADINGS = ("Hypothesis", "Protocol", "Criterion", "Baseline")

@@ -9,12 +9,10 @@ Run ``python -c "from resonant.rcs.config import RCSConfig; RCSConfig.table()"``
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
 
-from resonant.core.config import describe, param, validate
+from resonant.core.config import ConfigMixin, param, validate
 
 PI = math.pi
 TWO_PI = 2.0 * math.pi
@@ -22,7 +20,7 @@ _BOOL = (True, False)
 
 
 @dataclass(frozen=True)
-class RCSConfig:
+class RCSConfig(ConfigMixin):
     """Constants of the Resonant Compression System engine (all times in seconds, phases in rad,
     angular frequencies in rad/s unless the name ends in ``_hz``)."""
 
@@ -142,28 +140,3 @@ class RCSConfig:
 
             raise ConfigError(f"RCSConfig.P_recruit={self.P_recruit!r} and P_birth={self.P_birth!r} must exceed "
                               f"eps_snap={self.eps_snap!r}, or new bonds snap at once")
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RCSConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            from resonant.core.errors import ConfigError
-
-            raise ConfigError(f"unknown RCSConfig field(s): {unknown}")
-        return cls(**d)
-
-    def replace(self, **changes: Any) -> RCSConfig:
-        return dataclasses.replace(self, **changes)
-
-    @classmethod
-    def table(cls) -> str:
-        """A markdown table of every field (name, default, unit, range, meaning, source)."""
-        lines = ["| field | default | unit | range | meaning | source |", "|---|---|---|---|---|---|"]
-        for r in describe(cls):
-            lines.append(f"| `{r['name']}` | {r['default']} | {r['unit']} | {r['range']} | {r['meaning']} | "
-                         f"{r['paper']} |")
-        return "\n".join(lines)
