@@ -124,13 +124,18 @@ def ep_verify(
                   f"{summary.get('slope_symmetric', float('nan')):.3f}, wall {summary['wall_seconds']:.1f} s")
 
 
+#: The vowel-data options shared by the EP commands.
+VowelCSV = Annotated[Path, typer.Option(help="CSV of vowel formants with columns vowel,F1,F2 (Hz)")]
+SyntheticFallback = Annotated[bool, typer.Option(
+    help="if the CSV is absent, use vowels sampled from the published Hillenbrand et al. (1995) means "
+         "(labelled synthetic) instead of stopping")]
+
+
 @ep_app.command("ablation")
 def ep_ablation(
     out: Annotated[Path, typer.Option(help="output folder (results.json, report.md, figures)")],
-    data: Annotated[Path, typer.Option(help="CSV of vowel formants with columns vowel,F1,F2 (Hz)")],
-    synthetic_fallback: Annotated[bool, typer.Option(
-        help="if the CSV is absent, use vowels sampled from the published Hillenbrand et al. (1995) means "
-             "(labelled synthetic) instead of stopping")] = False,
+    data: VowelCSV,
+    synthetic_fallback: SyntheticFallback = False,
     seeds: Annotated[int, typer.Option(min=1, help="number of seeds (0 … seeds−1)")] = 100,
     epochs: Annotated[int, typer.Option(min=0, help="epochs of online SGD")] = 150,
     pair: Annotated[str, typer.Option(help="vowel pair, e.g. a,i or o,u")] = "a,i",
@@ -184,10 +189,8 @@ def ep_ablation(
 @ep_app.command("train")
 def ep_train(
     out: Annotated[Path, typer.Option(help="output folder (results.json, report.md, figures, network.npz)")],
-    data: Annotated[Path, typer.Option(help="CSV of vowel formants with columns vowel,F1,F2 (Hz)")],
-    synthetic_fallback: Annotated[bool, typer.Option(
-        help="if the CSV is absent, use vowels sampled from the published Hillenbrand et al. (1995) means "
-             "(labelled synthetic) instead of stopping")] = False,
+    data: VowelCSV,
+    synthetic_fallback: SyntheticFallback = False,
     seed: Annotated[int, typer.Option(min=0, help="seed of the network, the split and the sample order")] = 0,
     condition: Annotated[str, typer.Option(help="what learns: omega, K or both")] = "omega",
     epochs: Annotated[int, typer.Option(min=0, help="epochs of online SGD")] = 200,
