@@ -2,13 +2,15 @@
 
 For N = 10³ … 10⁶ oscillators with degree d = 4 and M = N/100 carriers (nnz = 4N) this times
   * the fast dynamics step (gate, tuning, drive, carriers, back-influence, phases, amplitudes,
-    bonds: the fused kernel of resonant.rcs.kernels, i.e. what runs every step), and
-  * the amortised step including the structure step every r_arch = 20 steps (statistics,
-    dissolution, departure, mitosis, recruitment, nucleation),
-fits the log-log slope of time per step against nnz, and at the largest N compares one fast
-step with the memory-traffic floor: the bytes a step must move (read every edge's i, k, P and
-write P; read φ, ω, A, I, t_end and write φ, A per oscillator) divided by this machine's copy
-bandwidth, measured in the same run. Threads are pinned to 1.
+    bonds: the fused kernel of resonant.rcs.kernels, i.e. what runs every step), in blocks of
+    r_arch = 20 steps (the blocks the engine runs between structure steps), best of several blocks,
+  * the amortised step including the structure step every r_arch steps (statistics, dissolution,
+    departure, mitosis, recruitment, nucleation),
+with numba pinned to 1 and to 2 threads (torch to 1), fits the log-log slope of time per step
+against nnz, and compares one fast step with the memory-traffic floor: the bytes a step must move
+(read every edge's i, k, P and write P; read φ, ω, A, I, t_end and write φ, A per oscillator; the
+carriers) divided by this machine's copy bandwidth, measured in the same run with 1 and 2 threads
+(the floor uses the faster of the two, so it is the stricter floor).
 
 Usage: python benchmarks/scaling.py [--max-exp 6] [--out benchmarks/results/scaling.md]
 """
@@ -21,51 +23,42 @@ import platform
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 import torch
 
-from resonant.rcs import Engine, RCSConfig
+from resonant.rcs import Engine
+from resonant.rcs.synthetic import bonded_population
 
-TWO_PI = 2 * math.pi
+THREADS = (1, 2)
 
 
 def build(N: int, d: int = 4, seed: int = 0, backend: str = "numba", device: str = "cpu") -> Engine:
     """An engine holding N driven oscillators, M = N/100 carriers and d random bonds per oscillator."""
-    M = max(1, N // 100)
-    rng = np.random.default_rng(seed)
-    e = Engine(RCSConfig(), seed=seed, backend=backend, device=device, dtype=torch.float64)
-    s = e.state
-    f64 = dict(dtype=torch.float64, device=device)
-    s.append_oscillators(
-        phi=torch.tensor(rng.uniform(0, TWO_PI, N), **f64),
-        omega=torch.tensor(TWO_PI * rng.uniform(0.6, 4.5, N), **f64),
-        A=torch.ones(N, **f64), I=torch.ones(N, **f64), t_end=torch.full((N,), 1e9, **f64),
-        label=torch.full((N,), -1, dtype=torch.int64, device=device),
-    )
-    z = torch.zeros(M, **f64)
-    s.append_carriers(
-        c=torch.polar(torch.full((M,), 0.3, **f64), torch.tensor(rng.uniform(0, TWO_PI, M), **f64)),
-        omega_k=torch.tensor(TWO_PI * rng.uniform(0.6, 4.5, M), **f64), W=torch.full((M,), math.pi, **f64),
-        I_ema=z + 0.2, D=z + 1.0, D_ema=z + 1.0, unstable_ema=z, last_unstable=z - 1e3, low_time=z, birth_time=z,
-        refractory_until=z,
-        u_abs_acc=z,
-    )
-    # d distinct carriers per oscillator, edges sorted by oscillator
-    car = np.stack([rng.integers(0, M, N) for _ in range(d)], axis=1)
-    osc = np.repeat(np.arange(N), d)
-    s.append_edges(torch.tensor(osc, device=device), torch.tensor(car.reshape(-1), device=device),
-                   torch.full((N * d,), 0.5, **f64))
-    return e
+    return bonded_population(N, d=d, rng=seed, seed=seed, backend=backend, device=device)
 
 
-def copy_bandwidth(nbytes: int = 512 * 2**20, repeats: int = 5) -> float:
-    """Bytes moved per second by a large array copy (read + write), best of ``repeats``."""
+@numba.njit(parallel=True)
+def _parallel_copy(src: np.ndarray, dst: np.ndarray) -> None:  # pragma: no cover - compiled
+    n = src.shape[0]
+    T = numba.get_num_threads()
+    for t in numba.prange(T):
+        dst[t * n // T:(t + 1) * n // T] = src[t * n // T:(t + 1) * n // T]
+
+
+def copy_bandwidth(threads: int, nbytes: int = 512 * 2**20, repeats: int = 5) -> float:
+    """Bytes moved per second by a large array copy (read + write) on ``threads`` threads, best of ``repeats``."""
     src = np.ones(nbytes // 8)
     dst = np.empty_like(src)
+    numba.set_num_threads(threads)
+    _parallel_copy(src, dst)
     best = math.inf
     for _ in range(repeats):
         t = time.perf_counter()
-        np.copyto(dst, src)
+        if threads == 1:
+            np.copyto(dst, src)
+        else:
+            _parallel_copy(src, dst)
         best = min(best, time.perf_counter() - t)
     return 2 * nbytes / best
 
@@ -75,14 +68,15 @@ def step_bytes(N: int, nnz: int, M: int) -> int:
     return nnz * (8 + 8 + 8 + 8) + N * (5 * 8 + 2 * 8) + M * (16 + 16 + 8 + 8)
 
 
-def time_fast_steps(e: Engine, steps: int, repeats: int) -> float:
-    """Seconds per fast dynamics step (fused kernel, no structure step, no metrics), best of repeats."""
+def time_fast_steps(e: Engine, block: int, repeats: int) -> float:
+    """Seconds per fast dynamics step (fused kernel, no structure step, no metrics), best of ``repeats`` blocks."""
     e._refresh_cache()
+    e._fast_block(1, record=False)  # compiles the kernel variant in use
     best = math.inf
     for _ in range(repeats):
         t = time.perf_counter()
-        e._fast_block(steps, record=False)
-        best = min(best, (time.perf_counter() - t) / steps)
+        e._fast_block(block, record=False)
+        best = min(best, (time.perf_counter() - t) / block)
     return best
 
 
@@ -147,19 +141,21 @@ def main() -> None:
         main_cuda(args)
         return
     torch.set_num_threads(1)
-    warm = build(1000)  # JIT warm-up
-    time_fast_steps(warm, 5, 1)
-    warm.advance(40)
-    bw = copy_bandwidth()
+    bw = {T: copy_bandwidth(T) for T in THREADS}
+    bw_best = max(bw.values())
     rows = []
     for ex in range(3, args.max_exp + 1):
         N = 10**ex
         e = build(N)
         nnz, M = e.state.nnz, e.state.M
-        steps = max(3, min(400, 2_000_000 // nnz))
-        fast = time_fast_steps(e, steps, repeats=3)
-        amort = time_amortised(e, 2 * e.config.r_arch * max(1, steps // (2 * e.config.r_arch)))
-        floor = step_bytes(N, nnz, M) / bw
+        r_arch = e.config.r_arch
+        repeats = max(8, min(50, 4_000_000 // (nnz * r_arch)))
+        fast, amort = {}, {}
+        for T in THREADS:
+            numba.set_num_threads(T)
+            fast[T] = time_fast_steps(build(N), r_arch, repeats)
+            amort[T] = time_amortised(build(N), 2 * r_arch * max(1, repeats // 2))
+        floor = step_bytes(N, nnz, M) / bw_best
         tb = None
         if N <= 10**5:
             et = build(N, backend="torch")
@@ -168,35 +164,46 @@ def main() -> None:
             et.advance(k)
             tb = (time.perf_counter() - t0) / k
         rows.append(dict(N=N, M=M, nnz=nnz, fast=fast, amort=amort, floor=floor, torch=tb))
-        print(f"N={N:>8} nnz={nnz:>8} fast={fast * 1e3:9.4f} ms amortised={amort * 1e3:9.4f} ms "
-              f"floor={floor * 1e3:8.4f} ms ratio={fast / floor:6.2f}" + (f" torch={tb * 1e3:8.3f} ms" if tb else ""),
-              flush=True)
+        print(f"N={N:>8} nnz={nnz:>8} " + " ".join(f"{T}t: fast={fast[T] * 1e3:8.3f} ms amortised="
+                                                  f"{amort[T] * 1e3:8.3f} ms ratio={fast[T] / floor:5.2f}"
+                                                  for T in THREADS)
+              + f" floor={floor * 1e3:7.4f} ms" + (f" torch={tb * 1e3:8.3f} ms" if tb else ""), flush=True)
     x = np.log([r["nnz"] for r in rows])
-    slope_fast = float(np.polyfit(x, np.log([r["fast"] for r in rows]), 1)[0])
-    slope_amort = float(np.polyfit(x, np.log([r["amort"] for r in rows]), 1)[0])
+    slope = {(kind, T): float(np.polyfit(x, np.log([r[kind][T] for r in rows]), 1)[0])
+             for kind in ("fast", "amort") for T in THREADS}
     big = rows[-1]
     lines = [
         "# RCS per-step cost against nnz(P)",
         "",
-        f"Machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, 1 thread; "
-        f"measured copy bandwidth {bw / 1e9:.1f} GB/s (read + write of a 512 MiB array, best of 5). "
-        "Degree d = 4, M = N/100, float64. `fast` = one step of the fused dynamics kernel (what runs every step); "
-        "`amortised` = including the structure step every r_arch = 20 steps; `floor` = bytes a step must move / copy "
-        "bandwidth; `torch` = the reference torch backend (eager, per-op launches).",
+        f"Machine: {platform.processor() or platform.machine()}, {numba.config.NUMBA_NUM_THREADS} cores, "
+        f"torch {torch.__version__} (1 thread), numba {numba.__version__} (threading layer "
+        f"{numba.threading_layer()}). Copy bandwidth (read + write of a 512 MiB array, best of 5): "
+        + ", ".join(f"{bw[T] / 1e9:.1f} GB/s with {T} thread{'s' if T > 1 else ''}" for T in THREADS)
+        + f"; the floor uses {bw_best / 1e9:.1f} GB/s. Degree d = 4, M = N/100, float64.",
         "",
-        "| N | M | nnz(P) | fast (ms/step) | amortised (ms/step) | floor (ms/step) | fast / floor | torch (ms/step) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "`fast` = one step of the fused dynamics kernel (what runs every step), timed in blocks of r_arch = 20 "
+        "steps, best block; `amortised` = including the structure step every r_arch steps; `floor` = bytes a "
+        "step must move / copy bandwidth; `torch` = the reference torch backend (eager, per-op launches, "
+        "1 thread). `1t`/`2t` = numba pinned to 1/2 threads (from 65,536 edges on the kernel splits the "
+        "edges into two partitions, one per thread; below that it runs serially).",
+        "",
+        "| N | M | nnz(P) | fast 1t (ms) | fast 2t (ms) | amortised 1t (ms) | amortised 2t (ms) | floor (ms) "
+        "| fast 1t / floor | fast 2t / floor | torch (ms) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         tb = f"{r['torch'] * 1e3:.3f}" if r["torch"] else "—"
-        lines.append(f"| {r['N']:,} | {r['M']:,} | {r['nnz']:,} | {r['fast'] * 1e3:.4f} | {r['amort'] * 1e3:.4f} | "
-                     f"{r['floor'] * 1e3:.4f} | {r['fast'] / r['floor']:.2f} | {tb} |")
+        lines.append(f"| {r['N']:,} | {r['M']:,} | {r['nnz']:,} | {r['fast'][1] * 1e3:.4f} | "
+                     f"{r['fast'][2] * 1e3:.4f} | {r['amort'][1] * 1e3:.4f} | {r['amort'][2] * 1e3:.4f} | "
+                     f"{r['floor'] * 1e3:.4f} | {r['fast'][1] / r['floor']:.2f} | {r['fast'][2] / r['floor']:.2f} "
+                     f"| {tb} |")
     lines += [
         "",
-        f"Log-log slope of time per step against nnz: fast {slope_fast:.3f}, amortised {slope_amort:.3f} "
-        "(target 1 ± 0.15).",
-        f"At N = {big['N']:,}: one fast step takes {big['fast'] * 1e3:.2f} ms against a floor of "
-        f"{big['floor'] * 1e3:.2f} ms ({big['fast'] / big['floor']:.2f}× the floor; target ≤ 5×).",
+        "Log-log slope of time per step against nnz (target 1 ± 0.15): "
+        + "; ".join(f"{kind} {T}t {slope[(kind, T)]:.3f}" for kind in ("fast", "amort") for T in THREADS) + ".",
+        f"At N = {big['N']:,}: one fast step takes {big['fast'][1] * 1e3:.2f} ms on 1 thread "
+        f"({big['fast'][1] / big['floor']:.2f}× the floor) and {big['fast'][2] * 1e3:.2f} ms on 2 threads "
+        f"({big['fast'][2] / big['floor']:.2f}× the floor of {big['floor'] * 1e3:.2f} ms; target ≤ 5×).",
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")

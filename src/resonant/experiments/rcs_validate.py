@@ -53,6 +53,7 @@ from resonant.rcs.config import RCSConfig
 from resonant.rcs.dynamics import carrier_propagator
 from resonant.rcs.engine import SUMMARY_COLUMNS, Engine, Observation
 from resonant.rcs.stream import EventList, GroupedStream, PaperStream, Signal, SignalSource
+from resonant.rcs.synthetic import bonded_population
 from resonant.reports.claims_report import write_claims_report
 from resonant.reports.common import new_figure, save_figure
 
@@ -1300,28 +1301,8 @@ def claim_10_observation(seeds: Iterable[int], size: str | ValidationSize, *,
 
 # ====================================================================================== claim 11
 def _bonded_population(N: int, seed: int, d: int = 4) -> Engine:
-    """An engine holding N driven oscillators, M = N/100 carriers and d random bonds per oscillator
-    (the setup of ``benchmarks/scaling.py``), built directly in the state for speed."""
-    M = max(1, N // 100)
-    rng = np.random.default_rng([seed, 11, N])
-    e = Engine(CONFIG, seed=seed)
-    s = e.state
-    f64 = dict(dtype=torch.float64)
-    s.append_oscillators(
-        phi=torch.tensor(rng.uniform(0, TWO_PI, N), **f64),
-        omega=torch.tensor(TWO_PI * rng.uniform(0.6, 4.5, N), **f64),
-        A=torch.ones(N, **f64), I=torch.ones(N, **f64), t_end=torch.full((N,), 1e9, **f64),
-        label=torch.full((N,), -1, dtype=torch.int64))
-    z = torch.zeros(M, **f64)
-    s.append_carriers(
-        c=torch.polar(torch.full((M,), 0.3, **f64), torch.tensor(rng.uniform(0, TWO_PI, M), **f64)),
-        omega_k=torch.tensor(TWO_PI * rng.uniform(0.6, 4.5, M), **f64), W=torch.full((M,), math.pi, **f64),
-        I_ema=z + 0.2, D=z + 1.0, D_ema=z + 1.0, unstable_ema=z, last_unstable=z - 1e3, low_time=z, birth_time=z,
-        refractory_until=z,
-        u_abs_acc=z)
-    car = np.stack([rng.integers(0, M, N) for _ in range(d)], axis=1).reshape(-1)
-    s.append_edges(torch.tensor(np.repeat(np.arange(N), d)), torch.tensor(car), torch.full((N * d,), 0.5, **f64))
-    return e
+    """The population of ``benchmarks/scaling.py`` (:func:`resonant.rcs.synthetic.bonded_population`)."""
+    return bonded_population(N, d=d, rng=np.random.default_rng([seed, 11, N]), seed=seed, config=CONFIG)
 
 
 def claim_11_compute(seeds: Iterable[int], size: str | ValidationSize, *,

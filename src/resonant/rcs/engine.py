@@ -282,9 +282,11 @@ class Engine:
         self._E, self._F = carrier_propagator(rot, cfg.gamma, cfg.dt)
         self._delta = float(detuning_halfwidth(s.omega))
         if self.backend == "numba":  # zero-copy views for the kernel, valid until the next shape change
-            self._np = tuple(x.numpy() for x in (
+            # indices as unsigned views: numba then skips the negative-index wrap-around on every gather
+            self._np = (*(x.numpy() for x in (
                 s.phi, self._omega_frame, s.A, s.I, s.t_end, s.c, self._rot, self._E, self._F, self._inv_sigma,
-                s.u_abs_acc, s.osc, s.car, s.P))
+                s.u_abs_acc)), s.osc.numpy().view(np.uint64), s.car.numpy().view(np.uint64), s.P.numpy(),
+                *kernels.partition_bounds(s.osc.numpy(), s.nnz))
         self._cache_valid = True
 
     def step(self, signals: Sequence[Signal] = ()) -> None:
@@ -549,7 +551,10 @@ class Engine:
         out = np.empty((k, len(kernels.KERNEL_SUMMARY)))
         trace_out = np.zeros((k, s.M, 3)) if trace else np.zeros((0, 0, 3))
         step0 = s.step
-        n_snaps, err, err_step = kernels.advance_block(
+        kernel = kernels.advance_block
+        if s.nnz >= kernels.PARALLEL_MIN_EDGES and kernels.numba.get_num_threads() > 1:
+            kernel = kernels.advance_block_parallel  # same numbers (fixed partitions), on numba's threads
+        n_snaps, err, err_step = kernel(
             k, s.step, cfg.dt, *self._np,
             cfg.gamma, cfg.beta, cfg.kappa, cfg.alpha_A, cfg.rho_A, cfg.A_baseline, cfg.amplitude_model == "cubic",
             cfg.carrier_integrator == "euler", cfg.quasi_steady,

@@ -29,6 +29,8 @@ try:  # numba is optional: without it the torch path is used everywhere
     import numba
 
     HAVE_NUMBA = True
+    from resonant.core.simd import exp_nonpos as _exp_nonpos
+    from resonant.core.simd import sincos as _sincos
 except ImportError:  # pragma: no cover - exercised only where numba is missing
     numba = None
     HAVE_NUMBA = False
@@ -37,15 +39,100 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 KERNEL_SUMMARY = ("t", "N", "M", "M_active", "nnz", "R", "gate_open_fraction", "mean_energy", "max_energy",
                   "bound_ratio", "snaps")
 
+#: Edges per chunk of the edge loop: a chunk's gathered operands stay in L1 between its passes.
+CHUNK = 512
+#: The edge list is cut into NPART partitions with private carrier sums (run in parallel by
+#: :data:`advance_block_parallel`). From PARALLEL_MIN_EDGES edges on, and when the edges are grouped
+#: by oscillator (as the engine keeps them), the cut is the oscillator boundary nearest E/2, so the
+#: partitions touch disjoint oscillators; otherwise partition 1 is empty. The cut depends only on the
+#: edge list, never on the thread count, so 1 and 2 threads give bit-identical numbers.
+NPART = 2
+PARALLEL_MIN_EDGES = 1 << 16
+
 ERR_NONE, ERR_PHI, ERR_A, ERR_C, ERR_P = 0, 1, 2, 3, 4
 ERR_NAMES = {ERR_PHI: "phi", ERR_A: "A", ERR_C: "c", ERR_P: "P"}
+
+_TWO_PI = 2.0 * math.pi
+_INV_TWO_PI = 1.0 / _TWO_PI
+_SHIFTER = 6755399441055744.0  # 1.5 · 2^52: x + S - S rounds x to an integer (vectorisable)
+
+
+def partition_bounds(osc, E):  # pragma: no cover - compiled; covered through the engine tests
+    """Edge ranges [lo_p, hi_p) of the NPART partitions (see :data:`NPART`)."""
+    lo = np.zeros(NPART, dtype=np.int64)
+    hi = np.full(NPART, E, dtype=np.int64)
+    cut = E
+    if E >= PARALLEL_MIN_EDGES:
+        cut = E // 2
+        while cut < E and osc[cut] == osc[cut - 1]:
+            cut += 1
+        first_max = osc[0]
+        for e in range(cut):
+            first_max = max(first_max, osc[e])
+        for e in range(cut, E):
+            if osc[e] <= first_max:  # oscillator sets overlap: no cut
+                cut = E
+                break
+    hi[0] = cut
+    lo[1] = cut
+    return lo, hi
+
+
+def _edges(lo, hi, osc, car, P, phi, ac, as_, kA, gr, gi, bond_step, dtb, alpha_p, lambda_p, inv_P_max, eps_snap):
+    """The edges lo..hi-1 of one partition for one step; returns (snaps, non-finite new P values).
+
+    Per chunk of CHUNK edges: a scalar gather of each edge's operands; a vectorised pass for the
+    tuning weights w = T_ik P_ik (eq. 9, exp by polynomial) and the bonds (eq. 13); then the scalar
+    scatter-adds of the drive Σ w A e^{iφ} (eq. 5) into kA[k, 6:8] and of the back-influence
+    Σ w c_k (eq. 8) into (gr, gi)[i]. A row of kA (one cache line) holds everything the edges
+    need of carrier k: ψ_k, 1/σ_k, G_k e^{iψ_k}, c_k and the drive sums; ac, as_ hold A cos φ, A sin φ.
+    """
+    bd = np.empty(CHUNK)
+    bc = np.empty(CHUNK)
+    bw = np.empty(CHUNK)
+    snaps = 0
+    bad = 0
+    for e0 in range(lo, hi, CHUNK):
+        n = min(CHUNK, hi - e0)
+        oc = osc[e0:e0 + n]
+        ca = car[e0:e0 + n]
+        Pv = P[e0:e0 + n]
+        for j in range(n):  # gather (indices are unsigned: no wrap-around checks)
+            i = oc[j]
+            k = ca[j]
+            d = phi[i] - kA[k, 0]
+            d = d - _TWO_PI * ((d * _INV_TWO_PI + _SHIFTER) - _SHIFTER)  # only d² is used: round-to-nearest serves
+            bd[j] = -(d * d) * kA[k, 1]  # the scalar gather is bound by load latency: its arithmetic is free
+            bc[j] = kA[k, 2] * ac[i] + kA[k, 3] * as_[i]  # G_k A_i cos(φ_i - ψ_k), the capture
+        ns = 0
+        nb = 0
+        for j in range(n):  # vectorised: T_ik P_ik (eq. 9) and the bonds (eq. 13)
+            pw = Pv[j]
+            bw[j] = _exp_nonpos(bd[j]) * pw
+            if bond_step:  # snapping below ε_snap; edges already at 0 are not counted again
+                pn = pw + dtb * (alpha_p * pw * max(bc[j], 0.0) * (1.0 - pw * inv_P_max) - lambda_p * pw)
+                snapped = pn < eps_snap
+                ns += np.int64(snapped and pw > 0.0)
+                nb += np.int64((pn - pn) != 0.0)  # NaN or ±inf
+                Pv[j] = 0.0 if snapped else pn
+        snaps += ns
+        bad += nb
+        for j in range(n):  # scatter
+            w = bw[j]
+            i = oc[j]
+            k = ca[j]
+            kA[k, 6] += w * ac[i]
+            kA[k, 7] += w * as_[i]
+            gr[i] += w * kA[k, 4]
+            gi[i] += w * kA[k, 5]
+    return snaps, bad
 
 
 def _advance_block(
     n_steps, step0, dt,
     phi, omega_f, A, I_drive, t_end,
     c, rot, E_prop, F_prop, inv_sigma, u_abs_acc,
-    osc, car, P,
+    osc, car, P, lo, hi,
     gamma, beta, kappa, alpha_A, rho_A, A0, amp_cubic, integrator_euler, quasi_steady,
     alpha_p, lambda_p, tau_p, P_max, eps_snap, r_bond,
     frame_omega, noise, M_active_thr, delta, check_finite,
@@ -54,23 +141,41 @@ def _advance_block(
     N = phi.shape[0]
     M = c.shape[0]
     E = P.shape[0]
-    two_pi = 2.0 * math.pi
-    cosp = np.empty(N)
-    sinp = np.empty(N)
-    gr = np.empty(N)
+    two_pi = _TWO_PI
+    # per-oscillator scratch as 1-D arrays (2-D rows would stop the loops from vectorising)
+    cphi = np.empty(N)
+    sphi = np.empty(N)
+    ac = np.empty(N)  # A cos φ, A sin φ: gathered by the edges
+    as_ = np.empty(N)
+    gr = np.empty(N)  # back-influence Σ_k T P c_k (eq. 8); the partitions own disjoint oscillators
     gi = np.empty(N)
+    scratch = np.empty(N if summarize else 0)  # for the eq. (44) bound of the summary rows
+    # per partition, one 64-byte row per carrier: ψ_k, 1/σ_k, G_k cos ψ_k, G_k sin ψ_k, Re c_k, Im c_k
+    # and the partition's private drive sums (an edge then touches one carrier cache line)
+    kA = np.empty((NPART, M, 8))
     psi = np.empty(M)
     G = np.empty(M)
-    chr_ = np.empty(M)
-    chi = np.empty(M)
     dr = np.empty(M)
-    di = np.empty(M)
+    snaps_p = np.zeros(NPART, dtype=np.int64)
+    bad_p = np.zeros(NPART, dtype=np.int64)
     snaps = 0
     nnz = 0
-    for e in range(E):
-        if P[e] > 0.0:
-            nnz += 1
-    finite_P = math.isfinite(P_max)
+    inv_P_max = 1.0 / P_max if math.isfinite(P_max) else 0.0
+    n_bad = 0
+    for e in numba.prange(E):  # integer reductions: the same in any order
+        nnz += np.int64(P[e] > 0.0)
+        n_bad += np.int64((P[e] - P[e]) != 0.0)
+    if check_finite and n_bad > 0:
+        return snaps, ERR_P, step0
+    has_noise = noise.shape[0] > 0
+    for i in numba.prange(N):  # phasors of the first step; the phase update writes the later ones
+        sn, cs = _sincos(phi[i])
+        cphi[i] = cs
+        sphi[i] = sn
+        ac[i] = A[i] * cs
+        as_[i] = A[i] * sn
+        gr[i] = 0.0
+        gi[i] = 0.0
     for j in range(n_steps):
         step = step0 + j
         t = step * dt
@@ -79,68 +184,50 @@ def _advance_block(
             theta = np.fmod(frame_omega * t, two_pi)
         ct = math.cos(theta)
         st = math.sin(theta)
-        # --- per carrier: phase, gate, unit phasor ---------------------------------------------
-        for k in range(M):
+        # --- per carrier: phase, gate (eq. 4), unit phasor ---------------------------------------
+        for k in numba.prange(M):
             cr = c[k].real
             ci = c[k].imag
             psi[k] = math.atan2(ci, cr)
             G[k] = 1.0 if (cr * ct - ci * st) >= 0.0 else 0.0
             r = abs(c[k])
-            if r > 0.0:
-                chr_[k] = cr / r
-                chi[k] = ci / r
-            else:
-                chr_[k] = 0.0
-                chi[k] = 0.0
-            dr[k] = 0.0
-            di[k] = 0.0
-        for i in range(N):
-            cosp[i] = math.cos(phi[i])
-            sinp[i] = math.sin(phi[i])
-            gr[i] = 0.0
-            gi[i] = 0.0
+            for p in range(NPART):
+                kA[p, k, 0] = psi[k]
+                kA[p, k, 1] = inv_sigma[k]
+                kA[p, k, 2] = G[k] * cr / r if r > 0.0 else 0.0
+                kA[p, k, 3] = G[k] * ci / r if r > 0.0 else 0.0
+                kA[p, k, 4] = cr
+                kA[p, k, 5] = ci
+                kA[p, k, 6] = 0.0
+                kA[p, k, 7] = 0.0
         bond_step = ((step + 1) % r_bond) == 0
         dtb = r_bond * dt / tau_p
-        # --- edges: tuning, drive, back-influence, bonds ----------------------------------------
-        for e in range(E):
-            p = P[e]
-            if p == 0.0:
-                continue
-            i = osc[e]
-            k = car[e]
-            d = phi[i] - psi[k]
-            d = d - two_pi * math.floor((d + math.pi) / two_pi)
-            w = math.exp(-(d * d) * inv_sigma[k]) * p
-            wa = w * A[i]
-            dr[k] += wa * cosp[i]
-            di[k] += wa * sinp[i]
-            gr[i] += w * c[k].real
-            gi[i] += w * c[k].imag
-            if bond_step:
-                cap = A[i] * (chr_[k] * cosp[i] + chi[k] * sinp[i])
-                growth = alpha_p * G[k] * p * max(cap, 0.0)
-                if finite_P:
-                    growth *= 1.0 - p / P_max
-                pn = p + dtb * (growth - lambda_p * p)
-                if pn < eps_snap:
-                    pn = 0.0
-                    snaps += 1
-                    nnz -= 1
-                P[e] = pn
-        # --- carriers -------------------------------------------------------------------------
-        e_sum = 0.0
-        e_max = 0.0
-        n_act = 0
-        n_open = 0.0
-        for k in range(M):
+        # --- edges: one partition per thread ----------------------------------------------------
+        for p in numba.prange(NPART):
+            snaps_p[p], bad_p[p] = _edges(lo[p], hi[p], osc, car, P, phi, ac, as_, kA[p], gr, gi, bond_step,
+                                          dtb, alpha_p, lambda_p, inv_P_max, eps_snap)
+        for p in range(NPART):
+            snaps += snaps_p[p]
+            nnz -= snaps_p[p]
+            if check_finite and bad_p[p] > 0:
+                return snaps, ERR_P, step
+        # --- carriers ---------------------------------------------------------------------------
+        n_bad_c = 0
+        for k in numba.prange(M):
+            sr = 0.0
+            si = 0.0
+            for p in range(NPART):
+                sr += kA[p, k, 6]
+                si += kA[p, k, 7]
+            dr[k] = sr
             if quasi_steady:
-                ur = 0.5 * dr[k]
-                ui = 0.5 * di[k]
+                ur = 0.5 * sr
+                ui = 0.5 * si
                 den = gamma + beta * (ur * ur + ui * ui)
                 cn = complex(ur / den, ui / den)
             else:
-                ur = G[k] * dr[k]
-                ui = G[k] * di[k]
+                ur = G[k] * sr
+                ui = G[k] * si
                 u = complex(ur, ui)
                 if integrator_euler:
                     ck = c[k]
@@ -153,16 +240,18 @@ def _advance_block(
                         cn = cn / math.sqrt(1.0 + 2.0 * beta * dt * r2)
             u_abs_acc[k] += math.sqrt(ur * ur + ui * ui)
             c[k] = cn
-            r = abs(cn)
-            if check_finite and not math.isfinite(r):
-                return snaps, ERR_C, step
-        # --- oscillators ------------------------------------------------------------------------
-        for i in range(N):
-            v = omega_f[i] + kappa * (gi[i] * cosp[i] - gr[i] * sinp[i])
+            n_bad_c += np.int64(not math.isfinite(abs(cn)))
+        if check_finite and n_bad_c > 0:
+            return snaps, ERR_C, step
+        # --- oscillators: phase (eq. 40) and amplitude (eq. 12 or 11) ----------------------------
+        n_bad_phi = 0
+        n_bad_A = 0
+        for i in numba.prange(N):
+            v = omega_f[i] + kappa * (gi[i] * cphi[i] - gr[i] * sphi[i])
             x = phi[i] + dt * v
-            if noise.shape[0] > 0:
+            if has_noise:
                 x += noise[j, i]
-            x = x - two_pi * math.floor(x / two_pi)
+            x = x - two_pi * np.floor(x / two_pi)
             if x >= two_pi:  # guards the rounding edge of floor
                 x -= two_pi
             phi[i] = x
@@ -172,25 +261,37 @@ def _advance_block(
                 a = a + dt * (-alpha_A * (a - A0) + drive - rho_A * a * a * a)
             else:
                 a = (1.0 - alpha_A * dt) * a + dt * drive
-            A[i] = a if a > 0.0 else 0.0
-            if check_finite:
-                if not math.isfinite(x):
-                    return snaps, ERR_PHI, step
-                if not math.isfinite(a):
-                    return snaps, ERR_A, step
+            a = a if a > 0.0 else 0.0
+            A[i] = a
+            n_bad_phi += np.int64((x - x) != 0.0)
+            n_bad_A += np.int64((a - a) != 0.0)
+            # phasors for the next step (vectorised sincos), and its back-influence accumulators
+            sn, cs = _sincos(x)
+            cphi[i] = cs
+            sphi[i] = sn
+            ac[i] = a * cs
+            as_[i] = a * sn
+            gr[i] = 0.0
+            gi[i] = 0.0
         if check_finite:
-            for e in range(E):
-                if not math.isfinite(P[e]):
-                    return snaps, ERR_P, step
+            if n_bad_phi > 0:
+                return snaps, ERR_PHI, step
+            if n_bad_A > 0:
+                return snaps, ERR_A, step
         # --- summary row (after the step) ------------------------------------------------------
         if not summarize:
             continue
+        e_sum = 0.0
+        e_max = 0.0
+        n_act = 0
+        n_open = 0.0
         sr = 0.0
         si = 0.0
         for i in range(N):
             sr += math.cos(phi[i])
             si += math.sin(phi[i])
         R = math.sqrt(sr * sr + si * si) / N if N > 0 else 0.0
+        th1 = np.fmod(frame_omega * ((step + 1) * dt), two_pi)
         for k in range(M):
             r = abs(c[k])
             e_sum += r
@@ -198,22 +299,19 @@ def _advance_block(
                 e_max = r
             if r > M_active_thr:
                 n_act += 1
-            cr = c[k].real
-            ci = c[k].imag
-            th1 = np.fmod(frame_omega * ((step + 1) * dt), two_pi)
-            if (cr * math.cos(th1) - ci * math.sin(th1)) >= 0.0:
+            if (c[k].real * math.cos(th1) - c[k].imag * math.sin(th1)) >= 0.0:
                 n_open += 1.0
-        # eq. (44): κ max_i Σ_k P_ik |c_k|, reusing gr as scratch
+        # eq. (44): κ max_i Σ_k P_ik |c_k|
         bound = 0.0
         if M > 0 and N > 0:
             for i in range(N):
-                gr[i] = 0.0
+                scratch[i] = 0.0
             for e in range(E):
                 if P[e] > 0.0:
-                    gr[osc[e]] += P[e] * abs(c[car[e]])
+                    scratch[osc[e]] += P[e] * abs(c[car[e]])
             for i in range(N):
-                if gr[i] > bound:
-                    bound = gr[i]
+                if scratch[i] > bound:
+                    bound = scratch[i]
             bound *= kappa
         if delta > 0.0:
             ratio = bound / delta
@@ -253,9 +351,18 @@ def _advance_block(
 
 
 if HAVE_NUMBA:
-    advance_block = numba.njit(cache=True, nogil=True)(_advance_block)
+    # fastmath "contract" only lets LLVM fuse a*b + c into one FMA (no reassociation), which the
+    # polynomial passes need to run at full width; sums keep their order, so runs stay bit-reproducible
+    _jit = dict(cache=True, nogil=True, fastmath={"contract"})
+    partition_bounds = numba.njit(cache=True, nogil=True)(partition_bounds)
+    _edges = numba.njit(**_jit)(_edges)
+    advance_block = numba.njit(**_jit)(_advance_block)
+    #: the same kernel with the oscillator loops and the NPART edge partitions run on numba's threads.
+    #: Not cached: numba's cache key ignores ``parallel``, so a cached copy of one version would be
+    #: loaded for the other. It compiles on first use, which only runs of ≥ PARALLEL_MIN_EDGES reach.
+    advance_block_parallel = numba.njit(parallel=True, **{**_jit, "cache": False})(_advance_block)
 else:  # pragma: no cover
-    advance_block = None
+    advance_block = advance_block_parallel = None
 
 
 def _block_statistics(

@@ -104,9 +104,37 @@ class RCSState:
         return ids
 
     def append_edges(self, osc: torch.Tensor, car: torch.Tensor, P: torch.Tensor) -> None:
-        self.osc = torch.cat([self.osc, osc])
-        self.car = torch.cat([self.car, car])
-        self.P = torch.cat([self.P, P.to(self.P.dtype)])
+        """Add edges, keeping the edge list grouped by oscillator (``osc`` non-decreasing).
+
+        The grouping lets the fused CPU kernel split the edges between threads at an oscillator
+        boundary. New edges go after the existing edges of their oscillator (a stable merge in O(E)).
+        """
+        P = P.to(self.P.dtype)
+        if osc.numel() == 0:
+            return
+        order = torch.argsort(osc, stable=True)
+        osc, car, P = osc[order], car[order], P[order]
+        if self.osc.numel() == 0 or bool(osc[0] >= self.osc[-1]):
+            self.osc = torch.cat([self.osc, osc])
+            self.car = torch.cat([self.car, car])
+            self.P = torch.cat([self.P, P])
+            return
+        E, n = self.osc.numel(), osc.numel()
+        pos = torch.searchsorted(self.osc, osc, right=True) + torch.arange(n, device=osc.device)
+        is_new = torch.zeros(E + n, dtype=torch.bool, device=osc.device)
+        is_new[pos] = True
+        for name, new in (("osc", osc), ("car", car), ("P", P)):
+            old = getattr(self, name)
+            merged = torch.empty(E + n, dtype=old.dtype, device=old.device)
+            merged[pos] = new
+            merged[~is_new] = old
+            setattr(self, name, merged)
+
+    def sort_edges(self) -> None:
+        """Restore the grouping by oscillator (stable), e.g. for a checkpoint written without it."""
+        if self.osc.numel() > 1 and not bool((self.osc[1:] >= self.osc[:-1]).all()):
+            order = torch.argsort(self.osc, stable=True)
+            self.osc, self.car, self.P = self.osc[order], self.car[order], self.P[order]
 
     # ---- removal -----------------------------------------------------------------------------
     def keep_edges(self, keep: torch.Tensor) -> None:
@@ -138,7 +166,9 @@ class RCSState:
     @classmethod
     def from_state_dict(cls, d: dict[str, Any], device: torch.device) -> RCSState:
         kw = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in d.items()}
-        return cls(**kw)
+        state = cls(**kw)
+        state.sort_edges()
+        return state
 
     def tensors(self) -> dict[str, torch.Tensor]:
         return {f.name: v for f in fields(self) if isinstance(v := getattr(self, f.name), torch.Tensor)}
