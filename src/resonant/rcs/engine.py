@@ -386,8 +386,9 @@ class Engine:
         dt_block = self._steps_in_block * cfg.dt
         if self.backend == "numba":
             may_dissolve, may_depart, may_divide, may_nucleate, may_recruit = kernels.block_statistics(
-                t, dt_block, self._steps_in_block, s.phi.numpy(), s.A.numpy(), s.t_end.numpy(), s.osc.numpy(),
-                s.car.numpy(), s.P.numpy(), s.I_ema.numpy(), s.D.numpy(), s.D_ema.numpy(), s.unstable_ema.numpy(),
+                t, dt_block, self._steps_in_block, s.phi.numpy(), s.A.numpy(), s.t_end.numpy(),
+                s.osc.numpy().view(np.uint64), s.car.numpy().view(np.uint64), s.P.numpy(), s.I_ema.numpy(),
+                s.D.numpy(), s.D_ema.numpy(), s.unstable_ema.numpy(),
                 s.last_unstable.numpy(), s.W.numpy(), s.low_time.numpy(), s.u_abs_acc.numpy(), s.birth_time.numpy(),
                 s.refractory_until.numpy(), ema_weight(dt_block, cfg.tau_I), ema_weight(dt_block, cfg.T_div),
                 cfg.theta_div, cfg.eta_narrow, cfg.eta_widen, cfg.W_min, cfg.W_max, cfg.I_min, cfg.T_dissolve,

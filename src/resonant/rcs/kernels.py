@@ -388,13 +388,19 @@ def _block_statistics(
     col = np.zeros(M, dtype=np.int64)
     row = np.zeros(N, dtype=np.int64)
     maxP = np.zeros(N)
+    cphi = np.empty(N)
+    sphi = np.empty(N)
+    for i in range(N):  # vectorised: one sincos per oscillator instead of one per edge
+        sn, cs = _sincos(phi[i])
+        sphi[i] = sn
+        cphi[i] = cs
     for e in range(E):
         i = osc[e]
         k = car[e]
         w = P[e] * A[i]
         w_sq[k] += w * w
-        ur[k] += w * math.cos(phi[i])
-        ui[k] += w * math.sin(phi[i])
+        ur[k] += w * cphi[i]
+        ui[k] += w * sphi[i]
         col[k] += 1
         row[i] += 1
         if P[e] > maxP[i]:
@@ -452,6 +458,6 @@ def _block_statistics(
 
 
 if HAVE_NUMBA:
-    block_statistics = numba.njit(cache=True, nogil=True)(_block_statistics)
+    block_statistics = numba.njit(**_jit)(_block_statistics)
 else:  # pragma: no cover
     block_statistics = None
