@@ -21,29 +21,32 @@ def _edges_grouped(s: RCSState) -> bool:
 
 
 # ---------------------------------------------------------------------------------- partitions
+def _one_partition(lo, hi, E):
+    return lo[0] == 0 and hi[0] == E and np.all(lo[1:] == E) and np.all(hi[1:] == E)
+
+
 def test_small_edge_lists_are_one_partition():
     osc = np.repeat(np.arange(100), 4).astype(np.uint64)
-    lo, hi = kernels.partition_bounds(osc, osc.size)
-    assert lo.tolist() == [0, osc.size] and hi.tolist() == [osc.size, osc.size]
+    assert _one_partition(*kernels.partition_bounds(osc, osc.size), osc.size)
 
 
-def test_grouped_edges_are_cut_at_the_oscillator_boundary_after_half():
+def test_grouped_edges_are_cut_at_the_oscillator_boundaries_after_each_share():
     rng = np.random.default_rng(0)
     osc = np.sort(rng.integers(0, 20_000, kernels.PARALLEL_MIN_EDGES + 123)).astype(np.uint64)
     E = osc.size
     lo, hi = kernels.partition_bounds(osc, E)
-    cut = int(hi[0])
-    assert lo[0] == 0 and hi[1] == E and lo[1] == cut
-    assert E // 2 <= cut < E
-    assert osc[cut - 1] < osc[cut]  # the two partitions share no oscillator
-    assert np.all(osc[E // 2:cut] == osc[E // 2])  # and the cut is the first boundary at or after E/2
+    assert lo[0] == 0 and hi[-1] == E and np.all(hi[:-1] == lo[1:])  # contiguous cover of the edges
+    for p in range(1, kernels.NPART):
+        cut, share = int(lo[p]), p * E // kernels.NPART
+        assert share <= cut < E
+        assert osc[cut - 1] < osc[cut]  # neighbouring partitions share no oscillator
+        assert np.all(osc[share:cut] == osc[share])  # and the cut is the first boundary at or after the share
 
 
 def test_ungrouped_edges_are_not_cut():
     rng = np.random.default_rng(1)
     osc = rng.integers(0, 20_000, kernels.PARALLEL_MIN_EDGES + 5).astype(np.uint64)
-    lo, hi = kernels.partition_bounds(osc, osc.size)
-    assert hi[0] == osc.size and lo[1] == osc.size
+    assert _one_partition(*kernels.partition_bounds(osc, osc.size), osc.size)
 
 
 # ------------------------------------------------------------------------ grouped edge list

@@ -17,6 +17,13 @@ One step, all right-hand sides at time t (a simultaneous explicit step):
 
 Each step writes one summary row: t, N, M, M_active, nnz, R, gate-open fraction, mean and max
 |c_k|, the eq. (44) bound ratio, and cumulative snaps.
+
+Layout for speed (``benchmarks/scaling.py``): loops over oscillators and carriers read and write 1-D
+arrays so that LLVM vectorises them, with the polynomial ``exp``/``sincos`` of
+:mod:`resonant.core.simd`; the edge loop runs in chunks (:func:`_edges`): a scalar gather, a
+vectorised pass, a scalar scatter. Indices arrive as unsigned views (no negative-index checks). Large
+edge lists are cut into :data:`NPART` oscillator-disjoint partitions with private carrier sums, run
+on numba's threads by :data:`advance_block_parallel`.
 """
 
 from __future__ import annotations
@@ -42,11 +49,12 @@ KERNEL_SUMMARY = ("t", "N", "M", "M_active", "nnz", "R", "gate_open_fraction", "
 #: Edges per chunk of the edge loop: a chunk's gathered operands stay in L1 between its passes.
 CHUNK = 512
 #: The edge list is cut into NPART partitions with private carrier sums (run in parallel by
-#: :data:`advance_block_parallel`). From PARALLEL_MIN_EDGES edges on, and when the edges are grouped
-#: by oscillator (as the engine keeps them), the cut is the oscillator boundary nearest E/2, so the
-#: partitions touch disjoint oscillators; otherwise partition 1 is empty. The cut depends only on the
-#: edge list, never on the thread count, so 1 and 2 threads give bit-identical numbers.
-NPART = 2
+#: :data:`advance_block_parallel`, one partition at a time per thread). From PARALLEL_MIN_EDGES edges
+#: on, and when the edges are grouped by oscillator (as the engine keeps them), the cuts are the
+#: oscillator boundaries at or after p·E/NPART, so partitions touch disjoint oscillators; otherwise
+#: partition 0 holds every edge. The cuts depend only on the edge list, never on the thread count,
+#: so any number of threads gives bit-identical numbers.
+NPART = 8
 PARALLEL_MIN_EDGES = 1 << 16
 
 ERR_NONE, ERR_PHI, ERR_A, ERR_C, ERR_P = 0, 1, 2, 3, 4
@@ -59,22 +67,23 @@ _SHIFTER = 6755399441055744.0  # 1.5 · 2^52: x + S - S rounds x to an integer (
 
 def partition_bounds(osc, E):  # pragma: no cover - compiled; covered through the engine tests
     """Edge ranges [lo_p, hi_p) of the NPART partitions (see :data:`NPART`)."""
-    lo = np.zeros(NPART, dtype=np.int64)
+    lo = np.full(NPART, E, dtype=np.int64)
     hi = np.full(NPART, E, dtype=np.int64)
-    cut = E
-    if E >= PARALLEL_MIN_EDGES:
-        cut = E // 2
-        while cut < E and osc[cut] == osc[cut - 1]:
-            cut += 1
-        first_max = osc[0]
-        for e in range(cut):
-            first_max = max(first_max, osc[e])
-        for e in range(cut, E):
-            if osc[e] <= first_max:  # oscillator sets overlap: no cut
-                cut = E
+    lo[0] = 0
+    grouped = E >= PARALLEL_MIN_EDGES
+    if grouped:
+        for e in range(1, E):
+            if osc[e] < osc[e - 1]:
+                grouped = False
                 break
-    hi[0] = cut
-    lo[1] = cut
+    if grouped:
+        for p in range(1, NPART):
+            cut = max(p * E // NPART, lo[p - 1])
+            while cut < E and osc[cut] == osc[cut - 1]:
+                cut += 1
+            lo[p] = cut
+    for p in range(NPART - 1):
+        hi[p] = lo[p + 1]
     return lo, hi
 
 
@@ -191,19 +200,24 @@ def _advance_block(
             psi[k] = math.atan2(ci, cr)
             G[k] = 1.0 if (cr * ct - ci * st) >= 0.0 else 0.0
             r = abs(c[k])
-            for p in range(NPART):
-                kA[p, k, 0] = psi[k]
-                kA[p, k, 1] = inv_sigma[k]
-                kA[p, k, 2] = G[k] * cr / r if r > 0.0 else 0.0
-                kA[p, k, 3] = G[k] * ci / r if r > 0.0 else 0.0
-                kA[p, k, 4] = cr
-                kA[p, k, 5] = ci
-                kA[p, k, 6] = 0.0
-                kA[p, k, 7] = 0.0
+            kA[0, k, 0] = psi[k]
+            kA[0, k, 1] = inv_sigma[k]
+            kA[0, k, 2] = G[k] * cr / r if r > 0.0 else 0.0
+            kA[0, k, 3] = G[k] * ci / r if r > 0.0 else 0.0
+            kA[0, k, 4] = cr
+            kA[0, k, 5] = ci
+            kA[0, k, 6] = 0.0
+            kA[0, k, 7] = 0.0
         bond_step = ((step + 1) % r_bond) == 0
         dtb = r_bond * dt / tau_p
-        # --- edges: one partition per thread ----------------------------------------------------
+        # --- edges: partitions spread over the threads ---------------------------------------------
         for p in numba.prange(NPART):
+            if p > 0 and hi[p] > lo[p]:  # a private copy of the carrier rows, with zero drive sums
+                for k in range(M):
+                    for q in range(6):
+                        kA[p, k, q] = kA[0, k, q]
+                    kA[p, k, 6] = 0.0
+                    kA[p, k, 7] = 0.0
             snaps_p[p], bad_p[p] = _edges(lo[p], hi[p], osc, car, P, phi, ac, as_, kA[p], gr, gi, bond_step,
                                           dtb, alpha_p, lambda_p, inv_P_max, eps_snap)
         for p in range(NPART):
@@ -217,8 +231,9 @@ def _advance_block(
             sr = 0.0
             si = 0.0
             for p in range(NPART):
-                sr += kA[p, k, 6]
-                si += kA[p, k, 7]
+                if p == 0 or hi[p] > lo[p]:
+                    sr += kA[p, k, 6]
+                    si += kA[p, k, 7]
             dr[k] = sr
             if quasi_steady:
                 ur = 0.5 * sr
