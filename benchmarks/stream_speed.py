@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import numba
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -42,6 +43,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "stream_speed.md")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    numba.set_num_threads(1)  # the default stream is small: the kernel runs serially anyway
     time_engine(0, 1.0, "numba", True)  # JIT warm-up (compiled kernels are cached on disk)
     rows = []
     for seed in args.seeds:

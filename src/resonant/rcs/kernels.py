@@ -212,14 +212,18 @@ def _advance_block(
         dtb = r_bond * dt / tau_p
         # --- edges: partitions spread over the threads ---------------------------------------------
         for p in numba.prange(NPART):
-            if p > 0 and hi[p] > lo[p]:  # a private copy of the carrier rows, with zero drive sums
-                for k in range(M):
-                    for q in range(6):
-                        kA[p, k, q] = kA[0, k, q]
-                    kA[p, k, 6] = 0.0
-                    kA[p, k, 7] = 0.0
-            snaps_p[p], bad_p[p] = _edges(lo[p], hi[p], osc, car, P, phi, ac, as_, kA[p], gr, gi, bond_step,
-                                          dtb, alpha_p, lambda_p, inv_P_max, eps_snap)
+            if p > 0 and hi[p] == lo[p]:  # empty partition (small or ungrouped edge lists)
+                snaps_p[p] = 0
+                bad_p[p] = 0
+            else:
+                if p > 0:  # a private copy of the carrier rows, with zero drive sums
+                    for k in range(M):
+                        for q in range(6):
+                            kA[p, k, q] = kA[0, k, q]
+                        kA[p, k, 6] = 0.0
+                        kA[p, k, 7] = 0.0
+                snaps_p[p], bad_p[p] = _edges(lo[p], hi[p], osc, car, P, phi, ac, as_, kA[p], gr, gi, bond_step,
+                                              dtb, alpha_p, lambda_p, inv_P_max, eps_snap)
         for p in range(NPART):
             snaps += snaps_p[p]
             nnz -= snaps_p[p]
