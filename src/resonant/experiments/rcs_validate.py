@@ -1315,7 +1315,7 @@ def claim_11_compute(seeds: Iterable[int], size: str | ValidationSize, *,
     a multiple of r_arch steps (so the structure step is included, amortised), best of 3, one thread, default
     backend. Fit the log-log slope of seconds per step against nnz per seed.
     Criterion: supported if the mean slope over seeds lies in [0.85, 1.15]; refuted otherwise.
-    Baseline: slope 1 (linear); benchmarks/results/scaling.md measured 0.98 (amortised) for N = 10³…10⁶.
+    Baseline: slope 1 (linear); benchmarks/results/scaling.md measured 0.92-0.98 (amortised, 1 thread) for N = 10³…10⁶.
     """
     seeds, sz = _seeds(seeds), _size(size)
     threads = torch.get_num_threads()
