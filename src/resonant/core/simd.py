@@ -64,26 +64,22 @@ def _as_int(typingctx, x):  # pragma: no cover - compile-time
 
 
 @numba.njit(inline="always", cache=True)
+def horner(coefs, x):  # pragma: no cover - compiled; tested through exp_nonpos and sincos
+    """Σ coefs[j] x^j by Horner's rule (coefs: a tuple, lowest degree first; unrolled by LLVM)."""
+    p = coefs[len(coefs) - 1]
+    for j in range(len(coefs) - 2, -1, -1):
+        p = p * x + coefs[j]
+    return p
+
+
+@numba.njit(inline="always", cache=True)
 def exp_nonpos(x):  # pragma: no cover - compiled; tested through its numba calls
     """e^x for x ≤ 0 (x < -700 gives e^-700); 1 ulp, vectorisable."""
     x = max(x, -700.0)
     t = x * LOG2E + SHIFTER
     n = t - SHIFTER
     r = x - n * LN2_HI - n * LN2_LO
-    p = _E[13]
-    p = p * r + _E[12]
-    p = p * r + _E[11]
-    p = p * r + _E[10]
-    p = p * r + _E[9]
-    p = p * r + _E[8]
-    p = p * r + _E[7]
-    p = p * r + _E[6]
-    p = p * r + _E[5]
-    p = p * r + _E[4]
-    p = p * r + _E[3]
-    p = p * r + _E[2]
-    p = p * r + 1.0
-    p = p * r + 1.0
+    p = horner(_E, r)
     # the low mantissa bits of t hold n (two's complement); shift it into the exponent field
     return p * _as_float((_as_int(t) + 1023) << 52)
 
@@ -96,24 +92,8 @@ def sincos(x):  # pragma: no cover - compiled; tested through its numba calls
     qi = _as_int(t)
     r = x - q * PIO2_HI - q * PIO2_LO
     r2 = r * r
-    s = _S[8]
-    s = s * r2 + _S[7]
-    s = s * r2 + _S[6]
-    s = s * r2 + _S[5]
-    s = s * r2 + _S[4]
-    s = s * r2 + _S[3]
-    s = s * r2 + _S[2]
-    s = s * r2 + _S[1]
-    s = (s * r2) * r + r
-    c = _C[8]
-    c = c * r2 + _C[7]
-    c = c * r2 + _C[6]
-    c = c * r2 + _C[5]
-    c = c * r2 + _C[4]
-    c = c * r2 + _C[3]
-    c = c * r2 + _C[2]
-    c = c * r2 + _C[1]
-    c = c * r2 + 1.0
+    s = r + (horner(_S[1:], r2) * r2) * r  # r - r³/3! + r⁵/5! - ...
+    c = horner(_C, r2)  # 1 - r²/2! + r⁴/4! - ...
     # sin/cos of r + q π/2: swap on odd q; sin negated for q ≡ 2, 3 and cos for q ≡ 1, 2 (mod 4)
     odd = (qi & 1) == 1
     sn = c if odd else s
