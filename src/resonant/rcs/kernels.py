@@ -29,6 +29,7 @@ on numba's threads by :data:`advance_block_parallel`.
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 
@@ -369,6 +370,16 @@ def _advance_block(
     return snaps, ERR_NONE, step0 + n_steps
 
 
+def _renamed(fn, name: str):
+    """A copy of the function ``fn`` under another name (same code, globals and source file)."""
+    copy = types.FunctionType(fn.__code__.replace(co_name=name), fn.__globals__, name, fn.__defaults__,
+                              fn.__closure__)
+    copy.__qualname__ = name
+    copy.__module__ = fn.__module__
+    copy.__doc__ = fn.__doc__
+    return copy
+
+
 if HAVE_NUMBA:
     # fastmath "contract" only lets LLVM fuse a*b + c into one FMA (no reassociation), which the
     # polynomial passes need to run at full width; sums keep their order, so runs stay bit-reproducible
@@ -377,9 +388,9 @@ if HAVE_NUMBA:
     _edges = numba.njit(**_jit)(_edges)
     advance_block = numba.njit(**_jit)(_advance_block)
     #: the same kernel with the oscillator loops and the NPART edge partitions run on numba's threads.
-    #: Not cached: numba's cache key ignores ``parallel``, so a cached copy of one version would be
-    #: loaded for the other. It compiles on first use, which only runs of ≥ PARALLEL_MIN_EDGES reach.
-    advance_block_parallel = numba.njit(parallel=True, **{**_jit, "cache": False})(_advance_block)
+    #: numba's on-disk cache is keyed by the function's qualified name and ignores ``parallel``, so the
+    #: parallel version compiles a renamed copy of the function (its own cache entry).
+    advance_block_parallel = numba.njit(parallel=True, **_jit)(_renamed(_advance_block, "_advance_block_parallel"))
 else:  # pragma: no cover
     advance_block = advance_block_parallel = None
 
