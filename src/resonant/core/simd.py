@@ -14,6 +14,10 @@ Cody-Waite range reduction, so a loop over them compiles to AVX2/AVX-512 lanes:
 
 Both use the 1.5·2^52 shifter: adding it to a double rounds it to an integer held in the low
 mantissa bits, which a bit-cast then reads without a float→int64 conversion (not in AVX2).
+
+Developers: the kernels inline these functions, and numba's on-disk cache of a kernel only watches
+the kernel's own file; after editing this one, delete the ``*.nbi``/``*.nbc`` files under
+``src/resonant/rcs/__pycache__``.
 """
 
 from __future__ import annotations
