@@ -296,6 +296,11 @@ def validate_rcs_cmd(
         results = validate_rcs(out, size=size, seeds=None if seeds is None else range(seeds), data=data,
                                progress=lambda done, total, name: bar.update(task, completed=done, total=total,
                                                                             description=name))
+    _print_verdicts(results, out)
+
+
+def _print_verdicts(results: list, out: Path) -> None:
+    """One line per claim and the verdict counts of a validation run."""
     counts = {v: sum(r.verdict == v for r in results) for v in ("supported", "refuted", "inconclusive")}
     for r in results:
         console.print(f"  {r.verdict:>12}  {r.claim}")
@@ -333,11 +338,7 @@ def validate_drai_cmd(
         results = validate_drai(out, size=size, seeds=None if seeds is None else range(seeds), tasks=keys,
                                 progress=lambda done, total, name: bar.update(task, completed=done, total=total,
                                                                              description=name))
-    counts = {v: sum(r.verdict == v for r in results) for v in ("supported", "refuted", "inconclusive")}
-    for r in results:
-        console.print(f"  {r.verdict:>12}  {r.claim}")
-    console.print(f"[green]wrote[/green] {out / 'report.md'} and {out / 'results.json'}: "
-                  + ", ".join(f"{n} {v}" for v, n in counts.items()))
+    _print_verdicts(results, out)
 
 
 def main() -> None:

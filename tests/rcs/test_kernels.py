@@ -102,6 +102,7 @@ def _state_after(threads: int, steps: int) -> dict[str, torch.Tensor]:
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 numba threads")
 def test_two_threads_give_bit_identical_numbers_to_one():
     one, two = _state_after(1, 45), _state_after(2, 45)
+    assert kernels.advance_block_parallel.signatures  # the 2-thread run went through the parallel variant
     assert one.keys() == two.keys()
     for k in one:
         assert torch.equal(one[k], two[k]), k
@@ -117,3 +118,18 @@ def test_partitioned_kernel_agrees_with_the_torch_reference():
         assert ta[k].shape == tb[k].shape, k
         assert torch.allclose(ta[k], tb[k], atol=1e-12, rtol=0), (k, (ta[k] - tb[k]).abs().max())
     assert a.counters == b.counters
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [({"N": 0}, "N=0"), ({"N": 10, "d": 0}, "d=0"),
+                                             ({"N": 10, "P0": float("nan")}, "P0"),
+                                             ({"N": 10, "oscillators_per_carrier": 0}, "oscillators_per_carrier=0")])
+def test_bonded_population_rejects_bad_sizes_by_name(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        bonded_population(**kwargs)
+
+
+def test_bonded_population_has_the_requested_shape_and_grouped_edges():
+    e = bonded_population(1234, d=3, oscillators_per_carrier=50, rng=5)
+    assert (e.state.N, e.state.M, e.state.nnz) == (1234, 24, 3 * 1234)
+    assert _edges_grouped(e.state)
+    assert torch.all(torch.bincount(e.state.osc, minlength=1234) == 3)

@@ -165,7 +165,7 @@ def _advance_block(
     kA = np.empty((NPART, M, 8))
     psi = np.empty(M)
     G = np.empty(M)
-    dr = np.empty(M)
+    dr = np.empty(M)  # scratch of the carrier traces
     snaps_p = np.zeros(NPART, dtype=np.int64)
     bad_p = np.zeros(NPART, dtype=np.int64)
     snaps = 0
@@ -239,7 +239,6 @@ def _advance_block(
                 if p == 0 or hi[p] > lo[p]:
                     sr += kA[p, k, 6]
                     si += kA[p, k, 7]
-            dr[k] = sr
             if quasi_steady:
                 ur = 0.5 * sr
                 ui = 0.5 * si
